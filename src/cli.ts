@@ -1,0 +1,31 @@
+/**
+ * The one command entry: `npm run cli -- <command> [args]`. Commands live in src/commands/.
+ */
+import { COMMANDS } from './commands/index.ts';
+
+function usage(): string {
+  const rows = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(12)} ${c.summary}`);
+  return `usage: npm run cli -- <command> [options]\n\ncommands:\n${rows.join('\n')}\n`;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    process.stderr.write(`unknown command: ${name}\n\n${usage()}`);
+    process.exitCode = 2;
+    return;
+  }
+  await (await cmd.load()).run(rest);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  const e = err as Error;
+  // A configuration mistake is the user's to fix: one clear message, no stack.
+  process.stderr.write(`${e?.name === 'ConfigError' ? e.message : (e?.stack ?? String(err))}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,16 @@
+import { loadConfig } from '../config.ts';
+
+const mask = (s: string) => (s.length <= 4 ? '****' : `${s.slice(0, 2)}…(${s.length} chars)`);
+
+export async function run(): Promise<void> {
+  const c = loadConfig();
+  const shown = {
+    ...c,
+    pluggy: { ...c.pluggy, clientSecret: mask(c.pluggy.clientSecret) },
+    webhookSecret: mask(c.webhookSecret),
+    apiTokens: c.apiTokens.map(mask),
+    linkSigningSecret: mask(c.linkSigningSecret),
+    databaseUrl: c.databaseUrl?.replace(/:[^:@/]+@/, ':****@'),
+  };
+  process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+}

@@ -1,0 +1,9 @@
+export type Command = { run(argv: string[]): Promise<void> };
+
+/** Every CLI command: name → one-line summary and a lazy loader (keeps `--help` instant). */
+export const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  config: {
+    summary: 'print the effective configuration (secrets masked)',
+    load: () => import('./config.ts'),
+  },
+};

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, SANDBOX_CLIENT_ID } from './config.ts';
+
+describe('loadConfig', () => {
+  it('runs in local mode against the sandbox when nothing is configured', () => {
+    const c = loadConfig({});
+    expect(c.mode).toBe('local');
+    expect(c.port).toBe(3000);
+    expect(c.publicBaseUrl).toBe('http://localhost:3000');
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.pluggy.baseUrl).toBeUndefined();
+    expect(c.pluggy.clientId).toBe(SANDBOX_CLIENT_ID);
+    expect(c.apiTokens).toHaveLength(1);
+  });
+
+  it('requires every secret in live mode and names each missing variable', () => {
+    try {
+      loadConfig({ PLUGGY_CLIENT_ID: 'id', PLUGGY_CLIENT_SECRET: 'secret' });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      const msg = (e as Error).message;
+      for (const v of ['WEBHOOK_SECRET', 'API_TOKENS', 'LINK_SIGNING_SECRET']) expect(msg).toContain(v);
+      expect(msg).not.toContain('secret\n');
+    }
+  });
+
+  it('accepts a complete live configuration and defaults to Pluggy', () => {
+    const c = loadConfig({
+      PLUGGY_CLIENT_ID: 'id',
+      PLUGGY_CLIENT_SECRET: 'secret',
+      WEBHOOK_SECRET: 'w'.repeat(32),
+      API_TOKENS: `${'a'.repeat(32)}, ${'b'.repeat(32)}`,
+      LINK_SIGNING_SECRET: 'l'.repeat(32),
+      PORT: '8080',
+    });
+    expect(c.mode).toBe('live');
+    expect(c.pluggy.baseUrl).toBe('https://api.pluggy.ai');
+    expect(c.apiTokens).toEqual(['a'.repeat(32), 'b'.repeat(32)]);
+    expect(c.port).toBe(8080);
+  });
+
+  it('rejects malformed values with the variable name', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
+    expect(() => loadConfig({ PLUGGY_BASE_URL: 'not a url' })).toThrow(/PLUGGY_BASE_URL/);
+    expect(() => loadConfig({ PLUGGY_CLIENT_ID: 'only-id' })).toThrow(/set together/);
+    expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', PORT: '' }).databaseUrl).toBeUndefined();
+  });
+});

@@ -1,0 +1,131 @@
+import { z } from 'zod';
+
+/**
+ * All configuration, read once from the environment. Nothing else reads process.env.
+ *
+ * Two modes follow from one fact: whether Pluggy credentials are set.
+ * - live: PLUGGY_CLIENT_ID/SECRET set → talk to Pluggy; every secret must be given explicitly.
+ * - local: nothing set → an in-process sandbox stands in for Pluggy, with documented dev secrets,
+ *   so `npm start` on a fresh machine shows the whole flow offline.
+ */
+
+/** The pair the local sandbox accepts; documented in README. Never valid against Pluggy itself. */
+export const SANDBOX_CLIENT_ID = '00000000-0000-4000-8000-00000000c11e';
+export const SANDBOX_CLIENT_SECRET = 'sandbox-secret';
+
+const DEV_DEFAULTS = {
+  WEBHOOK_SECRET: 'dev-webhook-secret-change-me',
+  API_TOKENS: 'dev-api-token',
+  LINK_SIGNING_SECRET: 'dev-link-signing-secret-change-me',
+} as const;
+
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+const url = (what: string) =>
+  z.preprocess(emptyToUndefined, z.url({ message: `must be an absolute URL (${what})` }).optional());
+const int = (def: number, min: number, max: number) =>
+  z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).default(def));
+
+const EnvSchema = z.object({
+  PORT: int(3000, 0, 65535),
+  PUBLIC_BASE_URL: url('the address people and Pluggy use to reach this service'),
+  DATABASE_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+      .optional(),
+  ),
+  DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
+  EMBEDDED_PG_PORT: int(54329, 1, 65535),
+  PLUGGY_BASE_URL: url('Pluggy API base URL'),
+  PLUGGY_CLIENT_ID: optionalString,
+  PLUGGY_CLIENT_SECRET: optionalString,
+  PLUGGY_TIMEOUT_MS: int(30_000, 100, 300_000),
+  SANDBOX_PORT: int(8787, 0, 65535),
+  WEBHOOK_SECRET: z.preprocess(
+    emptyToUndefined,
+    z.string().min(16, 'must be at least 16 characters').optional(),
+  ),
+  API_TOKENS: optionalString,
+  LINK_SIGNING_SECRET: z.preprocess(
+    emptyToUndefined,
+    z.string().min(16, 'must be at least 16 characters').optional(),
+  ),
+  LOG_LEVEL: z.preprocess(
+    emptyToUndefined,
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
+  SYNC_STALE_AFTER_HOURS: int(24, 1, 24 * 30),
+  SYNC_CONCURRENCY: int(2, 1, 64),
+});
+
+export type Config = {
+  mode: 'live' | 'local';
+  port: number;
+  publicBaseUrl: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  embeddedPgPort: number;
+  pluggy: { baseUrl: string | undefined; clientId: string; clientSecret: string; timeoutMs: number };
+  sandboxPort: number;
+  webhookSecret: string;
+  apiTokens: string[];
+  linkSigningSecret: string;
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  sync: { staleAfterHours: number; concurrency: number };
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Pure: environment in, config out. Throws one ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${String(i.path[0])}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (Boolean(e.PLUGGY_CLIENT_ID) !== Boolean(e.PLUGGY_CLIENT_SECRET)) {
+    problems.push('  PLUGGY_CLIENT_ID and PLUGGY_CLIENT_SECRET must be set together');
+  }
+  const mode = e.PLUGGY_CLIENT_ID ? 'live' : 'local';
+  if (mode === 'live') {
+    for (const name of ['WEBHOOK_SECRET', 'API_TOKENS', 'LINK_SIGNING_SECRET'] as const) {
+      if (!e[name]) problems.push(`  ${name}: required when PLUGGY_CLIENT_ID is set (live mode)`);
+    }
+  }
+  const apiTokens = (e.API_TOKENS ?? DEV_DEFAULTS.API_TOKENS)
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  if (mode === 'live' && apiTokens.some((t) => t.length < 24)) {
+    problems.push('  API_TOKENS: each token must be at least 24 characters in live mode');
+  }
+  if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+
+  return {
+    mode,
+    port: e.PORT,
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    embeddedPgPort: e.EMBEDDED_PG_PORT,
+    pluggy: {
+      // In local mode the base URL is the in-process sandbox's, known only once it listens.
+      baseUrl: e.PLUGGY_BASE_URL ?? (mode === 'live' ? 'https://api.pluggy.ai' : undefined),
+      clientId: e.PLUGGY_CLIENT_ID ?? SANDBOX_CLIENT_ID,
+      clientSecret: e.PLUGGY_CLIENT_SECRET ?? SANDBOX_CLIENT_SECRET,
+      timeoutMs: e.PLUGGY_TIMEOUT_MS,
+    },
+    sandboxPort: e.SANDBOX_PORT,
+    webhookSecret: e.WEBHOOK_SECRET ?? DEV_DEFAULTS.WEBHOOK_SECRET,
+    apiTokens,
+    linkSigningSecret: e.LINK_SIGNING_SECRET ?? DEV_DEFAULTS.LINK_SIGNING_SECRET,
+    logLevel: e.LOG_LEVEL,
+    sync: { staleAfterHours: e.SYNC_STALE_AFTER_HOURS, concurrency: e.SYNC_CONCURRENCY },
+  };
+}
