@@ -1,0 +1,133 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, type ErrorKind } from '../domain/errors.ts';
+
+/**
+ * The one place where failures become HTTP answers: RFC 9457 problem+json with a stable `code`.
+ * Never a stack, a secret or a raw driver message in the body.
+ */
+export type Problem = {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail?: string;
+  instance?: string;
+  errors?: unknown[];
+};
+
+const STATUS: Record<ErrorKind, number> = {
+  invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  'too-large': 413,
+  'rate-limited': 429,
+  unavailable: 503,
+  upstream: 502,
+};
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+};
+
+/** PostgreSQL/driver failures that mean "the database is not there right now", not "bad input". */
+const DB_DOWN_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+  '53300', // too_many_connections
+]);
+
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | undefined;
+  if (!e) return false;
+  if (e.code && DB_DOWN_CODES.has(e.code)) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    e.message ?? '',
+  );
+}
+
+export function problem(status: number, code: string, detail?: string, extra?: Partial<Problem>): Problem {
+  return {
+    type: `https://pluggy-bridge.dev/problems/${code}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    code,
+    detail,
+    ...extra,
+  };
+}
+
+export function toProblem(err: unknown): Problem {
+  if (err instanceof AppError) {
+    return problem(
+      STATUS[err.kind],
+      err.code,
+      err.message,
+      err.extra?.errors ? { errors: err.extra.errors } : {},
+    );
+  }
+  const fe = err as FastifyError & { validation?: unknown[] };
+  if (fe?.validation) return problem(400, 'invalid-request', fe.message, { errors: fe.validation });
+  switch (fe?.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return problem(413, 'payload-too-large', 'The request body is larger than this endpoint accepts.');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return problem(415, 'unsupported-media-type', 'Send application/json.');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return problem(400, 'malformed-json', 'The request body is empty but declared as JSON.');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return problem(400, 'invalid-request', 'Content-Length does not match the body.');
+  }
+  if (err instanceof SyntaxError || fe?.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    return problem(400, 'malformed-json', 'The request body is not valid JSON.');
+  }
+  if (isDatabaseUnavailable(err)) {
+    return problem(503, 'database-unavailable', 'The database is unavailable; retry shortly.');
+  }
+  const status =
+    typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500 ? fe.statusCode : 500;
+  if (status < 500) return problem(status, 'invalid-request', fe.message);
+  return problem(500, 'internal-error', 'An unexpected error occurred; it has been logged.');
+}
+
+export function sendProblem(reply: FastifyReply, p: Problem, retryAfterSeconds?: number): FastifyReply {
+  if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds));
+  return reply.code(p.status).type('application/problem+json').send(p);
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err, req: FastifyRequest, reply) => {
+    const p = { ...toProblem(err), instance: req.url.split('?')[0] };
+    // Logged once, here, with the request id; 4xx are the caller's business and stay at debug.
+    if (p.status >= 500) req.log.error({ err, code: p.code }, 'request failed');
+    else req.log.debug({ code: p.code }, 'request rejected');
+    const retry = err instanceof AppError ? err.extra?.retryAfterSeconds : p.status === 503 ? 5 : undefined;
+    return sendProblem(reply, p, retry);
+  });
+  app.setNotFoundHandler((req, reply) =>
+    sendProblem(reply, {
+      ...problem(404, 'route-not-found', `No route for ${req.method} ${req.url.split('?')[0]}`),
+    }),
+  );
+}
