@@ -1,0 +1,119 @@
+import PgBoss from 'pg-boss';
+import type pg from 'pg';
+import type { Logger } from '../log.ts';
+
+/**
+ * The durable job contract: queue names, payloads and how to enqueue — shared by the webhook
+ * receiver (which enqueues inside its own transaction) and the sync workers (which consume).
+ */
+export const QUEUES = {
+  /** Process one stored webhook event (src/webhooks/handlers). */
+  webhookEvent: 'webhook-event',
+  /** Sync everything of an item: accounts, transactions (full history or from the watermark), identity, investments, loans, bills. */
+  itemSync: 'item-sync',
+  /** New transactions announced by `transactions/created`, fetched by createdAtFrom (never by date). */
+  transactionsCreated: 'transactions-created',
+  /** Re-fetch transactions changed in place (`transactions/updated`). */
+  transactionsUpdated: 'transactions-updated',
+  /** Remove transactions Pluggy deleted (`transactions/deleted`, card restatements). */
+  transactionsDeleted: 'transactions-deleted',
+  /** Remove every local row of a deleted item. */
+  itemPurge: 'item-purge',
+  /** Periodic safety net: re-sync items not synced for longer than the configured age. */
+  safetyNet: 'safety-net',
+} as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+export type WebhookEventJob = { eventId: string };
+export type ItemSyncJob = {
+  itemId: string;
+  reason: 'connected' | 'webhook' | 'safety-net' | 'manual' | 'reconnected';
+};
+export type TransactionsCreatedJob = { itemId: string; accountId: string; createdAtFrom: string };
+export type TransactionIdsJob = { itemId: string; accountId?: string; transactionIds: string[] };
+export type ItemPurgeJob = { itemId: string };
+
+export type JobPayloads = {
+  [QUEUES.webhookEvent]: WebhookEventJob;
+  [QUEUES.itemSync]: ItemSyncJob;
+  [QUEUES.transactionsCreated]: TransactionsCreatedJob;
+  [QUEUES.transactionsUpdated]: TransactionIdsJob;
+  [QUEUES.transactionsDeleted]: TransactionIdsJob;
+  [QUEUES.itemPurge]: ItemPurgeJob;
+  [QUEUES.safetyNet]: Record<string, never>;
+};
+
+/**
+ * Queue settings. item-sync uses pg-boss's `short` policy keyed by item id: while one sync of an
+ * item is queued, more requests for it coalesce into that one (the per-item lock in the worker
+ * keeps a running sync and the queued one from overlapping). `stately` would also serialize, but its
+ * fetch fails the whole batch when the head job's key is busy, stalling every other item.
+ */
+const QUEUE_SETTINGS: Record<QueueName, Omit<PgBoss.Queue, 'name'>> = {
+  [QUEUES.webhookEvent]: { policy: 'standard', retryLimit: 8, retryDelay: 2, retryBackoff: true },
+  [QUEUES.itemSync]: {
+    policy: 'short',
+    retryLimit: 6,
+    retryDelay: 10,
+    retryBackoff: true,
+    expireInSeconds: 60 * 60,
+  },
+  [QUEUES.transactionsCreated]: { policy: 'standard', retryLimit: 8, retryDelay: 5, retryBackoff: true },
+  [QUEUES.transactionsUpdated]: { policy: 'standard', retryLimit: 8, retryDelay: 5, retryBackoff: true },
+  [QUEUES.transactionsDeleted]: { policy: 'standard', retryLimit: 8, retryDelay: 5, retryBackoff: true },
+  [QUEUES.itemPurge]: { policy: 'standard', retryLimit: 8, retryDelay: 5, retryBackoff: true },
+  [QUEUES.safetyNet]: { policy: 'singleton', retryLimit: 0 },
+};
+
+export type Boss = PgBoss;
+
+export async function startBoss(
+  databaseUrl: string,
+  logger: Logger,
+  opts: { max?: number; schedule?: boolean } = {},
+): Promise<PgBoss> {
+  const boss = new PgBoss({
+    connectionString: databaseUrl,
+    schema: 'pgboss',
+    max: opts.max ?? 4,
+    schedule: opts.schedule ?? true,
+    // Keep finished jobs a week: they are the audit trail of what sync did and why.
+    deleteAfterDays: 7,
+  });
+  boss.on('error', (err) => logger.error({ err }, 'job queue error'));
+  await boss.start();
+  for (const [name, settings] of Object.entries(QUEUE_SETTINGS)) {
+    const existing = await boss.getQueue(name);
+    if (existing) await boss.updateQueue(name, { name, ...settings });
+    else await boss.createQueue(name, { name, ...settings });
+  }
+  return boss;
+}
+
+/** A pg client or pool as pg-boss's `db` option: the job row joins the caller's transaction. */
+export function inTransaction(db: pg.PoolClient | pg.Pool): PgBoss.Db {
+  return { executeSql: (text, values) => db.query(text, values) };
+}
+
+export type EnqueueOptions = {
+  /** Enqueue inside this client's open transaction (committed or rolled back with it). */
+  db?: pg.PoolClient;
+  startAfter?: number | string | Date;
+  singletonKey?: string;
+};
+
+/** Returns the job id, or null when the job coalesced into one already queued. */
+export async function enqueue<Q extends QueueName>(
+  boss: PgBoss,
+  queue: Q,
+  data: JobPayloads[Q],
+  opts: EnqueueOptions = {},
+): Promise<string | null> {
+  const singletonKey =
+    opts.singletonKey ?? (queue === QUEUES.itemSync ? (data as ItemSyncJob).itemId : undefined);
+  return boss.send(queue, data as object, {
+    ...(opts.db ? { db: inTransaction(opts.db) } : {}),
+    ...(opts.startAfter !== undefined ? { startAfter: opts.startAfter } : {}),
+    ...(singletonKey ? { singletonKey } : {}),
+  });
+}
