@@ -6,4 +6,5 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
     summary: 'print the effective configuration (secrets masked)',
     load: () => import('./config.ts'),
   },
+  migrate: { summary: 'apply database migrations', load: () => import('./migrate.ts') },
 };
