@@ -1,0 +1,30 @@
+import type { RequestSender } from '../http.ts';
+import { ConnectTokenSchema } from '../schemas.ts';
+
+export type ConnectTokenOptions = {
+  itemId?: string;
+  clientUserId?: string;
+  webhookUrl?: string;
+  oauthRedirectUri?: string;
+  avoidDuplicates?: boolean;
+};
+
+/** Contract part 01 §2. */
+export function connectTokensResource(http: RequestSender) {
+  return {
+    async createConnectToken(opts: ConnectTokenOptions = {}): Promise<{ accessToken: string }> {
+      const { itemId, ...rest } = opts;
+      const options = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+      // `itemId` is top level (update mode); everything else is nested under `options`.
+      const body = {
+        ...(itemId !== undefined ? { itemId } : {}),
+        ...(Object.keys(options).length ? { options } : {}),
+      };
+      const { accessToken } = await http.request(
+        { method: 'POST', path: '/connect_token', body, idempotent: false },
+        ConnectTokenSchema,
+      );
+      return { accessToken };
+    },
+  };
+}

@@ -1,0 +1,29 @@
+import type { RequestSender } from '../http.ts';
+import { ConnectorSchema, pageOf, type Connector } from '../schemas.ts';
+
+export type ConnectorFilters = {
+  countries?: string[];
+  types?: string[];
+  name?: string;
+  sandbox?: boolean;
+  isOpenFinance?: boolean;
+  supportsPaymentInitiation?: boolean;
+};
+
+/** Contract part 01 §3. */
+export function connectorsResource(http: RequestSender) {
+  return {
+    async getConnectors(filters: ConnectorFilters = {}): Promise<Connector[]> {
+      // Everything comes in one page; no paging parameters are documented for /connectors.
+      const page = await http.request(
+        { method: 'GET', path: '/connectors', query: { ...filters } },
+        pageOf(ConnectorSchema),
+      );
+      return page.results;
+    },
+
+    getConnector(id: number): Promise<Connector> {
+      return http.request({ method: 'GET', path: `/connectors/${encodeURIComponent(id)}` }, ConnectorSchema);
+    },
+  };
+}

@@ -1,0 +1,18 @@
+import { PluggyError } from '../errors.ts';
+import type { RequestSender } from '../http.ts';
+import { IdentitySchema, type Identity } from '../schemas.ts';
+
+/** Contract part 02 §3. */
+export function identityResource(http: RequestSender) {
+  return {
+    async getIdentity(itemId: string): Promise<Identity | null> {
+      try {
+        return await http.request({ method: 'GET', path: '/identity', query: { itemId } }, IdentitySchema);
+      } catch (err) {
+        // An item without identity data answers 404 (part 02 §3, unverified): absence, not failure.
+        if (err instanceof PluggyError && err.code === 'not-found') return null;
+        throw err;
+      }
+    },
+  };
+}

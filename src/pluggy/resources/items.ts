@@ -1,0 +1,53 @@
+import type { RequestSender } from '../http.ts';
+import { ItemSchema, type Item } from '../schemas.ts';
+
+export type CreateItemInput = {
+  connectorId: number;
+  parameters: Record<string, string>;
+  clientUserId?: string;
+  webhookUrl?: string;
+  products?: string[];
+  oauthRedirectUri?: string;
+  avoidDuplicates?: boolean;
+};
+
+export type UpdateItemInput = {
+  parameters?: Record<string, string>;
+  clientUserId?: string;
+  webhookUrl?: string;
+  products?: string[];
+};
+
+const itemPath = (id: string) => `/items/${encodeURIComponent(id)}`;
+
+/** Contract part 01 §4.1. */
+export function itemsResource(http: RequestSender) {
+  return {
+    createItem(input: CreateItemInput): Promise<Item> {
+      // "Not idempotent; do not auto-retry" (part 01 §4.1): a second POST makes a second connection.
+      return http.request({ method: 'POST', path: '/items', body: input, idempotent: false }, ItemSchema);
+    },
+
+    getItem(id: string): Promise<Item> {
+      return http.request({ method: 'GET', path: itemPath(id) }, ItemSchema);
+    },
+
+    updateItem(id: string, input: UpdateItemInput = {}): Promise<Item> {
+      // Retried like any PATCH: if a lost first attempt did start the sync, the retry answers
+      // 400 ITEM_ALREADY_UPDATING, which says the same thing.
+      return http.request({ method: 'PATCH', path: itemPath(id), body: input }, ItemSchema);
+    },
+
+    deleteItem(id: string): Promise<void> {
+      return http.requestVoid({ method: 'DELETE', path: itemPath(id) });
+    },
+
+    sendItemMfa(id: string, params: Record<string, string>): Promise<Item> {
+      // An MFA code is single-use at the bank: never resend one that may have arrived.
+      return http.request(
+        { method: 'POST', path: `${itemPath(id)}/mfa`, body: params, idempotent: false },
+        ItemSchema,
+      );
+    },
+  };
+}

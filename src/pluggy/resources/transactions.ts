@@ -1,0 +1,59 @@
+import type { RequestSender } from '../http.ts';
+import { cursorPagesOf } from '../pagination.ts';
+import { cursorOf, TransactionSchema, type Transaction } from '../schemas.ts';
+
+export type TransactionFilter = {
+  createdAtFrom?: string;
+  dateFrom?: string;
+  dateTo?: string;
+  ids?: string[];
+};
+
+/** `ids` accepts at most 500 per request (part 02 §2.1). */
+const IDS_PER_REQUEST = 500;
+
+/** Contract part 02 §2. */
+export function transactionsResource(http: RequestSender) {
+  const transactionPages = (
+    accountId: string,
+    filter: TransactionFilter = {},
+  ): AsyncGenerator<Transaction[]> => {
+    const path = '/v2/transactions';
+    // /v2/transactions rejects unknown parameters with 400 (part 02 §0): send only these, and
+    // never page/pageSize.
+    const query = {
+      accountId,
+      createdAtFrom: filter.createdAtFrom,
+      dateFrom: filter.dateFrom,
+      dateTo: filter.dateTo,
+      ids: filter.ids,
+    };
+    return cursorPagesOf({ method: 'GET', path }, async (after) => {
+      const page = await http.request(
+        { method: 'GET', path, query: { ...query, after } },
+        cursorOf(TransactionSchema),
+      );
+      return page;
+    });
+  };
+
+  return {
+    transactionPages,
+
+    getTransaction(id: string): Promise<Transaction> {
+      return http.request(
+        { method: 'GET', path: `/transactions/${encodeURIComponent(id)}` },
+        TransactionSchema,
+      );
+    },
+
+    async getTransactionsByIds(accountId: string, ids: string[]): Promise<Transaction[]> {
+      const found: Transaction[] = [];
+      for (let i = 0; i < ids.length; i += IDS_PER_REQUEST) {
+        const chunk = ids.slice(i, i + IDS_PER_REQUEST);
+        for await (const page of transactionPages(accountId, { ids: chunk })) found.push(...page);
+      }
+      return found;
+    },
+  };
+}
