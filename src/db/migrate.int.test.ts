@@ -36,8 +36,9 @@ describe('migrate', () => {
     const tables = await db.pool.query(
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
     );
+    // Later migrations add tables; these are the ones 001 promises.
     expect(tables.rows.map((r) => r.table_name)).toEqual(
-      [
+      expect.arrayContaining([
         'accounts',
         'credit_card_bills',
         'identities',
@@ -51,7 +52,7 @@ describe('migrate', () => {
         'transactions',
         'users',
         'webhook_events',
-      ].sort(),
+      ]),
     );
 
     expect(await migrate(db.pool)).toEqual({ applied: [] });
@@ -72,17 +73,17 @@ describe('migrate', () => {
     const dir = await copyOfMigrations();
     await migrate(db.pool, undefined, { dir });
 
-    await writeFile(path.join(dir, '002_extra.sql'), 'CREATE TABLE extra_one (id int);');
-    await writeFile(path.join(dir, '003_broken.sql'), 'CREATE TABLE extra_two (id int); SELECT nope;');
-    await expect(migrate(db.pool, undefined, { dir })).rejects.toThrow(/Migration 003_broken failed/);
-    // One transaction: 002 went back with 003.
+    await writeFile(path.join(dir, '998_extra.sql'), 'CREATE TABLE extra_one (id int);');
+    await writeFile(path.join(dir, '999_broken.sql'), 'CREATE TABLE extra_two (id int); SELECT nope;');
+    await expect(migrate(db.pool, undefined, { dir })).rejects.toThrow(/Migration 999_broken failed/);
+    // One transaction: 998 went back with 999.
     const after = await db.pool.query(
       "SELECT to_regclass('extra_one') AS t, count(*)::int AS n FROM schema_migrations",
     );
-    expect(after.rows[0]).toEqual({ t: null, n: 1 });
+    expect(after.rows[0]).toEqual({ t: null, n: (await loadMigrations()).length });
 
-    await rm(path.join(dir, '003_broken.sql'));
-    expect(await migrate(db.pool, undefined, { dir })).toEqual({ applied: ['002_extra'] });
+    await rm(path.join(dir, '999_broken.sql'));
+    expect(await migrate(db.pool, undefined, { dir })).toEqual({ applied: ['998_extra'] });
   });
 
   it('serializes concurrent starters: exactly one applies, the others find nothing to do', async () => {

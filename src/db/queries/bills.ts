@@ -1,0 +1,118 @@
+import { type UpsertCounts, upsertInBatches } from '../batch.ts';
+import { json, type MoneyIn, money, type TimeIn, text, time } from '../params.ts';
+import type { Db } from '../pool.ts';
+
+/**
+ * Pluggy's credit-card Bill (02-financial-data.md §6): closed bills only. It carries no accountId,
+ * so the caller passes the card account it listed them for.
+ */
+export type PluggyBillIn = {
+  id: string;
+  dueDate: TimeIn;
+  billClosingDate?: TimeIn;
+  totalAmount: MoneyIn;
+  totalAmountCurrencyCode?: string | null;
+  minimumPaymentAmount?: MoneyIn;
+};
+
+/** Money columns are decimal strings exactly as stored; never floats. */
+export type BillRow = {
+  id: string;
+  accountId: string;
+  itemId: string;
+  dueDate: Date;
+  closeDate: Date | null;
+  totalAmount: string;
+  minimumPaymentAmount: string | null;
+  currencyCode: string | null;
+  raw: unknown;
+  syncedAt: Date;
+};
+
+const COLUMNS = `b.id, b.account_id AS "accountId", b.item_id AS "itemId", b.due_date AS "dueDate",
+  b.close_date AS "closeDate", b.total_amount AS "totalAmount",
+  b.minimum_payment_amount AS "minimumPaymentAmount", b.currency_code AS "currencyCode", b.raw,
+  b.synced_at AS "syncedAt"`;
+
+const UPSERT = `
+  INSERT INTO credit_card_bills AS t (id, account_id, item_id, due_date, close_date, total_amount,
+    minimum_payment_amount, currency_code, raw)
+  SELECT u.id, $1, $2, u.due_date, u.close_date, u.total_amount, u.minimum_payment_amount,
+    u.currency_code, u.raw
+  FROM unnest($3::text[], $4::timestamptz[], $5::timestamptz[], $6::numeric[], $7::numeric[], $8::text[],
+    $9::jsonb[])
+    AS u(id, due_date, close_date, total_amount, minimum_payment_amount, currency_code, raw)
+  ON CONFLICT (id) DO UPDATE SET
+    account_id = excluded.account_id,
+    item_id = excluded.item_id,
+    due_date = excluded.due_date,
+    close_date = excluded.close_date,
+    total_amount = excluded.total_amount,
+    minimum_payment_amount = excluded.minimum_payment_amount,
+    currency_code = excluded.currency_code,
+    raw = excluded.raw,
+    synced_at = now()
+  WHERE t.raw IS DISTINCT FROM excluded.raw
+  RETURNING (xmax = 0) AS inserted`;
+
+/** Batched upsert of one card account's bills; identical rows are not written. */
+export async function upsertBills(
+  db: Db,
+  itemId: string,
+  accountId: string,
+  bills: readonly PluggyBillIn[],
+): Promise<UpsertCounts> {
+  return upsertInBatches(db, bills, UPSERT, (b) => [
+    accountId,
+    itemId,
+    b.map((r) => r.id),
+    b.map((r) => time(r.dueDate)),
+    b.map((r) => time(r.billClosingDate)),
+    b.map((r) => money(r.totalAmount)),
+    b.map((r) => money(r.minimumPaymentAmount)),
+    b.map((r) => text(r.totalAmountCurrencyCode)),
+    b.map((r) => json(r)),
+  ]);
+}
+
+/** Newest due date first; `limit` 1–120 (default 12). */
+export async function listBillsByAccount(
+  db: Db,
+  accountId: string,
+  opts: { limit?: number } = {},
+): Promise<BillRow[]> {
+  const res = await db.query<BillRow>(
+    `SELECT ${COLUMNS} FROM credit_card_bills b WHERE b.account_id = $1
+     ORDER BY b.due_date DESC, b.id DESC LIMIT $2`,
+    [accountId, Math.min(Math.max(Math.trunc(opts.limit ?? 12), 1), 120)],
+  );
+  return res.rows;
+}
+
+/** Bills of all of a person's cards on live items, newest due date first; `limit` default 24. */
+export async function listBillsByUser(
+  db: Db,
+  userId: string,
+  opts: { limit?: number } = {},
+): Promise<BillRow[]> {
+  const res = await db.query<BillRow>(
+    `SELECT ${COLUMNS} FROM credit_card_bills b JOIN items i ON i.id = b.item_id
+     WHERE i.user_id = $1 AND i.deleted_at IS NULL
+     ORDER BY b.due_date DESC, b.id DESC LIMIT $2`,
+    [userId, Math.min(Math.max(Math.trunc(opts.limit ?? 24), 1), 500)],
+  );
+  return res.rows;
+}
+
+/** After a full bill list for the account: removes the others. Returns the count. */
+export async function deleteBillsNotIn(
+  db: Db,
+  accountId: string,
+  keepIds: readonly string[],
+): Promise<number> {
+  const res = await db.query(
+    'DELETE FROM credit_card_bills WHERE account_id = $1 AND NOT (id = ANY($2::text[]))',
+    [accountId, [...keepIds]],
+  );
+  return res.rowCount ?? 0;
+}

@@ -1,0 +1,119 @@
+import type { Db } from '../pool.ts';
+
+/** One sync of an item, as a record with a state: running → succeeded | failed. */
+export type SyncRunKind = 'full' | 'incremental' | 'updated' | 'deleted' | 'safety_net' | (string & {});
+export type SyncRunStatus = 'running' | 'succeeded' | 'failed';
+
+export type RunCounts = {
+  rowsInserted: number;
+  rowsUpdated: number;
+  rowsDeleted: number;
+  rowsUnchanged: number;
+  pages: number;
+};
+
+export type SyncRunRow = RunCounts & {
+  id: string;
+  itemId: string;
+  kind: SyncRunKind;
+  status: SyncRunStatus;
+  startedAt: Date;
+  finishedAt: Date | null;
+  error: string | null;
+  jobId: string | null;
+};
+
+const COLUMNS = `id, item_id AS "itemId", kind, status, started_at AS "startedAt", finished_at AS "finishedAt",
+  rows_inserted AS "rowsInserted", rows_updated AS "rowsUpdated", rows_deleted AS "rowsDeleted",
+  rows_unchanged AS "rowsUnchanged", pages, error, job_id AS "jobId"`;
+
+function delta(c: Partial<RunCounts> = {}): number[] {
+  return [c.rowsInserted ?? 0, c.rowsUpdated ?? 0, c.rowsDeleted ?? 0, c.rowsUnchanged ?? 0, c.pages ?? 0];
+}
+
+const ADD_COUNTS = `rows_inserted = rows_inserted + $2, rows_updated = rows_updated + $3,
+  rows_deleted = rows_deleted + $4, rows_unchanged = rows_unchanged + $5, pages = pages + $6`;
+
+export async function startRun(
+  db: Db,
+  run: { itemId: string; kind: SyncRunKind; jobId?: string | null },
+): Promise<SyncRunRow> {
+  const res = await db.query<SyncRunRow>(
+    `INSERT INTO sync_runs (item_id, kind, job_id) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`,
+    [run.itemId, run.kind, run.jobId ?? null],
+  );
+  return res.rows[0]!;
+}
+
+/**
+ * Adds to a running run's counters (e.g. after each committed page, in that page's transaction).
+ * finishRun and failRun add their counts the same way: counts are cumulative, never overwritten.
+ */
+export async function addRunProgress(db: Db, runId: string, counts: Partial<RunCounts>): Promise<boolean> {
+  const res = await db.query(`UPDATE sync_runs SET ${ADD_COUNTS} WHERE id = $1 AND status = 'running'`, [
+    runId,
+    ...delta(counts),
+  ]);
+  return (res.rowCount ?? 0) > 0;
+}
+
+/** running → succeeded. Returns false when the run was not running (already finished or failed). */
+export async function finishRun(db: Db, runId: string, counts?: Partial<RunCounts>): Promise<boolean> {
+  const res = await db.query(
+    `UPDATE sync_runs SET ${ADD_COUNTS}, status = 'succeeded', finished_at = now()
+     WHERE id = $1 AND status = 'running'`,
+    [runId, ...delta(counts)],
+  );
+  return (res.rowCount ?? 0) > 0;
+}
+
+/** running → failed with the error text (no secrets: it is shown to operators). */
+export async function failRun(
+  db: Db,
+  runId: string,
+  error: string,
+  counts?: Partial<RunCounts>,
+): Promise<boolean> {
+  const res = await db.query(
+    `UPDATE sync_runs SET ${ADD_COUNTS}, status = 'failed', finished_at = now(), error = $7
+     WHERE id = $1 AND status = 'running'`,
+    [runId, ...delta(counts), error],
+  );
+  return (res.rowCount ?? 0) > 0;
+}
+
+export async function getRun(db: Db, runId: string): Promise<SyncRunRow | null> {
+  const res = await db.query<SyncRunRow>(`SELECT ${COLUMNS} FROM sync_runs WHERE id = $1`, [runId]);
+  return res.rows[0] ?? null;
+}
+
+/** Newest first; all items or one; `limit` 1–500 (default 50). */
+export async function listRuns(
+  db: Db,
+  opts: { itemId?: string; status?: SyncRunStatus; limit?: number } = {},
+): Promise<SyncRunRow[]> {
+  const res = await db.query<SyncRunRow>(
+    `SELECT ${COLUMNS} FROM sync_runs
+     WHERE ($1::text IS NULL OR item_id = $1) AND ($2::text IS NULL OR status = $2)
+     ORDER BY started_at DESC, id DESC LIMIT $3`,
+    [opts.itemId ?? null, opts.status ?? null, Math.min(Math.max(Math.trunc(opts.limit ?? 50), 1), 500)],
+  );
+  return res.rows;
+}
+
+/**
+ * Runs still 'running' that started before `startedBefore` belong to a process that died: mark
+ * them failed (call at start-up with the start time). Returns how many.
+ */
+export async function abandonRunningRuns(
+  db: Db,
+  startedBefore: Date,
+  reason = 'abandoned: the process running it stopped',
+): Promise<number> {
+  const res = await db.query(
+    `UPDATE sync_runs SET status = 'failed', finished_at = now(), error = $2
+     WHERE status = 'running' AND started_at < $1`,
+    [startedBefore, reason],
+  );
+  return res.rowCount ?? 0;
+}

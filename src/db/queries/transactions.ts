@@ -1,0 +1,279 @@
+import { type UpsertCounts, upsertInBatches } from '../batch.ts';
+import { int, json, type MoneyIn, money, type TimeIn, text, time } from '../params.ts';
+import type { Db } from '../pool.ts';
+
+/** Pluggy's Transaction (02-financial-data.md §2.5): the fields we normalize; the whole object goes to raw. */
+export type PluggyTransactionIn = {
+  id: string;
+  accountId: string;
+  date: TimeIn;
+  description?: string | null;
+  descriptionRaw?: string | null;
+  currencyCode?: string | null;
+  amount: MoneyIn;
+  amountInAccountCurrency?: MoneyIn;
+  balance?: MoneyIn;
+  type: string;
+  /** Missing means POSTED (docs §2.5). */
+  status?: string | null;
+  category?: string | null;
+  categoryId?: string | null;
+  providerId?: string | null;
+  operationType?: string | null;
+  paymentData?: { paymentMethod?: string | null } | null;
+  creditCardMetadata?: {
+    installmentNumber?: number | null;
+    totalInstallments?: number | null;
+    purchaseDate?: TimeIn;
+    billId?: string | null;
+  } | null;
+  merchant?: { name?: string | null; businessName?: string | null; cnpj?: string | null } | null;
+  createdAt: TimeIn;
+  updatedAt?: TimeIn;
+};
+
+/** Money columns are decimal strings exactly as stored (numeric(19,4), e.g. "-150.0000"); never floats. */
+export type TransactionRow = {
+  id: string;
+  accountId: string;
+  itemId: string;
+  amount: string;
+  currencyCode: string | null;
+  amountInAccountCurrency: string | null;
+  date: Date;
+  description: string | null;
+  descriptionRaw: string | null;
+  category: string | null;
+  categoryId: string | null;
+  status: 'PENDING' | 'POSTED';
+  type: 'DEBIT' | 'CREDIT';
+  balance: string | null;
+  providerId: string | null;
+  operationType: string | null;
+  installmentNumber: number | null;
+  totalInstallments: number | null;
+  billId: string | null;
+  purchaseDate: Date | null;
+  merchantName: string | null;
+  merchantCnpj: string | null;
+  paymentMethod: string | null;
+  pluggyCreatedAt: Date;
+  pluggyUpdatedAt: Date | null;
+  raw: unknown;
+  syncedAt: Date;
+};
+
+const COLUMNS = `t.id, t.account_id AS "accountId", t.item_id AS "itemId", t.amount, t.currency_code AS "currencyCode",
+  t.amount_in_account_currency AS "amountInAccountCurrency", t.date, t.description,
+  t.description_raw AS "descriptionRaw", t.category, t.category_id AS "categoryId", t.status, t.type,
+  t.balance, t.provider_id AS "providerId", t.operation_type AS "operationType",
+  t.installment_number AS "installmentNumber", t.total_installments AS "totalInstallments",
+  t.bill_id AS "billId", t.purchase_date AS "purchaseDate", t.merchant_name AS "merchantName",
+  t.merchant_cnpj AS "merchantCnpj", t.payment_method AS "paymentMethod",
+  t.pluggy_created_at AS "pluggyCreatedAt", t.pluggy_updated_at AS "pluggyUpdatedAt", t.raw,
+  t.synced_at AS "syncedAt"`;
+
+const UPSERT = `
+  INSERT INTO transactions AS t (id, account_id, item_id, amount, currency_code, amount_in_account_currency,
+    date, description, description_raw, category, category_id, status, type, balance, provider_id,
+    operation_type, installment_number, total_installments, bill_id, purchase_date, merchant_name,
+    merchant_cnpj, payment_method, pluggy_created_at, pluggy_updated_at, raw)
+  SELECT u.id, u.account_id, $1, u.amount, u.currency_code, u.amount_in_account_currency, u.date,
+    u.description, u.description_raw, u.category, u.category_id, u.status, u.type, u.balance,
+    u.provider_id, u.operation_type, u.installment_number, u.total_installments, u.bill_id,
+    u.purchase_date, u.merchant_name, u.merchant_cnpj, u.payment_method, u.pluggy_created_at,
+    u.pluggy_updated_at, u.raw
+  FROM unnest($2::text[], $3::text[], $4::numeric[], $5::text[], $6::numeric[], $7::timestamptz[],
+    $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::numeric[],
+    $15::text[], $16::text[], $17::int[], $18::int[], $19::text[], $20::timestamptz[], $21::text[],
+    $22::text[], $23::text[], $24::timestamptz[], $25::timestamptz[], $26::jsonb[])
+    AS u(id, account_id, amount, currency_code, amount_in_account_currency, date, description,
+      description_raw, category, category_id, status, type, balance, provider_id, operation_type,
+      installment_number, total_installments, bill_id, purchase_date, merchant_name, merchant_cnpj,
+      payment_method, pluggy_created_at, pluggy_updated_at, raw)
+  ON CONFLICT (id) DO UPDATE SET
+    account_id = excluded.account_id,
+    item_id = excluded.item_id,
+    amount = excluded.amount,
+    currency_code = excluded.currency_code,
+    amount_in_account_currency = excluded.amount_in_account_currency,
+    date = excluded.date,
+    description = excluded.description,
+    description_raw = excluded.description_raw,
+    category = excluded.category,
+    category_id = excluded.category_id,
+    status = excluded.status,
+    type = excluded.type,
+    balance = excluded.balance,
+    provider_id = excluded.provider_id,
+    operation_type = excluded.operation_type,
+    installment_number = excluded.installment_number,
+    total_installments = excluded.total_installments,
+    bill_id = excluded.bill_id,
+    purchase_date = excluded.purchase_date,
+    merchant_name = excluded.merchant_name,
+    merchant_cnpj = excluded.merchant_cnpj,
+    payment_method = excluded.payment_method,
+    pluggy_created_at = excluded.pluggy_created_at,
+    pluggy_updated_at = excluded.pluggy_updated_at,
+    raw = excluded.raw,
+    synced_at = now()
+  WHERE t.raw IS DISTINCT FROM excluded.raw
+  RETURNING (xmax = 0) AS inserted`;
+
+/**
+ * Batched upsert (UNNEST, ≤1000 rows per round trip) of one item's transactions; each row's
+ * account must already be stored. A row whose raw equals the stored one is not written at all:
+ * re-syncing an unchanged page writes zero rows. Pass a transaction client for all-or-nothing.
+ */
+export async function upsertTransactions(
+  db: Db,
+  itemId: string,
+  rows: readonly PluggyTransactionIn[],
+): Promise<UpsertCounts> {
+  return upsertInBatches(db, rows, UPSERT, (b) => [
+    itemId,
+    b.map((r) => r.id),
+    b.map((r) => r.accountId),
+    b.map((r) => money(r.amount)),
+    b.map((r) => text(r.currencyCode)),
+    b.map((r) => money(r.amountInAccountCurrency)),
+    b.map((r) => time(r.date)),
+    b.map((r) => text(r.description)),
+    b.map((r) => text(r.descriptionRaw)),
+    b.map((r) => text(r.category)),
+    b.map((r) => text(r.categoryId)),
+    b.map((r) => r.status ?? 'POSTED'),
+    b.map((r) => r.type),
+    b.map((r) => money(r.balance)),
+    b.map((r) => text(r.providerId)),
+    b.map((r) => text(r.operationType)),
+    b.map((r) => int(r.creditCardMetadata?.installmentNumber)),
+    b.map((r) => int(r.creditCardMetadata?.totalInstallments)),
+    b.map((r) => text(r.creditCardMetadata?.billId)),
+    b.map((r) => time(r.creditCardMetadata?.purchaseDate)),
+    b.map((r) => text(r.merchant?.name ?? r.merchant?.businessName)),
+    b.map((r) => text(r.merchant?.cnpj)),
+    b.map((r) => text(r.paymentData?.paymentMethod)),
+    b.map((r) => time(r.createdAt)),
+    b.map((r) => time(r.updatedAt)),
+    b.map((r) => json(r)),
+  ]);
+}
+
+export async function getTransaction(db: Db, id: string): Promise<TransactionRow | null> {
+  const res = await db.query<TransactionRow>(`SELECT ${COLUMNS} FROM transactions t WHERE t.id = $1`, [id]);
+  return res.rows[0] ?? null;
+}
+
+/** Removes these transactions (e.g. `transactions/deleted`), optionally only within one item. Returns the count. */
+export async function deleteTransactionsByIds(
+  db: Db,
+  ids: readonly string[],
+  opts: { itemId?: string } = {},
+): Promise<number> {
+  if (ids.length === 0) return 0;
+  const res = await db.query(
+    'DELETE FROM transactions WHERE id = ANY($1::text[]) AND ($2::text IS NULL OR item_id = $2)',
+    [[...ids], opts.itemId ?? null],
+  );
+  return res.rowCount ?? 0;
+}
+
+/**
+ * Deletion by diff (Pluggy's lists carry no tombstones, §8.3): after fetching EVERY transaction of
+ * an account with `date` in [from, to], removes the stored ones in that window that were not
+ * fetched. Returns the count. `to` omitted = no upper bound.
+ */
+export async function deleteAccountTransactionsNotIn(
+  db: Db,
+  accountId: string,
+  keepIds: readonly string[],
+  window: { from: Date | string; to?: Date | string },
+): Promise<number> {
+  const res = await db.query(
+    `DELETE FROM transactions
+     WHERE account_id = $1 AND date >= $2 AND ($3::timestamptz IS NULL OR date <= $3)
+       AND NOT (id = ANY($4::text[]))`,
+    [accountId, time(window.from), time(window.to), [...keepIds]],
+  );
+  return res.rowCount ?? 0;
+}
+
+export type TransactionScope = { accountId: string } | { itemId: string } | { userId: string };
+
+export type ListTransactionsOptions = TransactionScope & {
+  /** Inclusive lower bound on `date`. */
+  from?: Date | string;
+  /** Inclusive upper bound on `date`. */
+  to?: Date | string;
+  /** Page size, 1–500 (default 50). */
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string | null;
+};
+
+export class InvalidCursorError extends Error {
+  override name = 'InvalidCursorError';
+}
+
+/** Cursor = base64url of "<date ISO>|<id>" of the last row: keyset paging, stable under inserts. */
+function encodeCursor(row: { date: Date; id: string }): string {
+  return Buffer.from(`${row.date.toISOString()}|${row.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { date: string; id: string } {
+  const s = Buffer.from(cursor, 'base64url').toString('utf8');
+  const bar = s.indexOf('|');
+  const date = s.slice(0, bar);
+  if (bar < 1 || Number.isNaN(Date.parse(date))) throw new InvalidCursorError('invalid cursor');
+  return { date, id: s.slice(bar + 1) };
+}
+
+/**
+ * Newest first (date desc, id desc), one page at a time, for an account, an item or a person (a
+ * person's live items only). Returns `nextCursor` = null on the last page.
+ * Throws InvalidCursorError for a cursor this function did not produce.
+ */
+export async function listTransactions(
+  db: Db,
+  opts: ListTransactionsOptions,
+): Promise<{ rows: TransactionRow[]; nextCursor: string | null }> {
+  const limit = Math.min(Math.max(Math.trunc(opts.limit ?? 50), 1), 500);
+  const after = opts.cursor ? decodeCursor(opts.cursor) : null;
+  let scope: string;
+  let scopeValue: string;
+  if ('accountId' in opts) {
+    scope = 't.account_id = $1';
+    scopeValue = opts.accountId;
+  } else if ('itemId' in opts) {
+    scope = 't.item_id = $1';
+    scopeValue = opts.itemId;
+  } else {
+    scope = 't.item_id IN (SELECT id FROM items WHERE user_id = $1::uuid AND deleted_at IS NULL)';
+    scopeValue = opts.userId;
+  }
+  const res = await db.query<TransactionRow>(
+    `SELECT ${COLUMNS} FROM transactions t
+     WHERE ${scope}
+       AND ($2::timestamptz IS NULL OR t.date >= $2)
+       AND ($3::timestamptz IS NULL OR t.date <= $3)
+       AND ($4::timestamptz IS NULL OR (t.date, t.id) < ($4, $5::text))
+     ORDER BY t.date DESC, t.id DESC
+     LIMIT $6`,
+    [scopeValue, time(opts.from), time(opts.to), after?.date ?? null, after?.id ?? null, limit + 1],
+  );
+  const rows = res.rows.slice(0, limit);
+  const last = rows.at(-1);
+  return { rows, nextCursor: res.rows.length > limit && last ? encodeCursor(last) : null };
+}
+
+/** Count and exact sum of an account's stored transactions (sum as a numeric string, "0.0000" when none). */
+export async function accountTotals(db: Db, accountId: string): Promise<{ count: number; sum: string }> {
+  const res = await db.query<{ count: number; sum: string }>(
+    `SELECT count(*)::int AS count, coalesce(sum(amount), 0)::numeric(19,4)::text AS sum
+     FROM transactions WHERE account_id = $1`,
+    [accountId],
+  );
+  return res.rows[0]!;
+}
