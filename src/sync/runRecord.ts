@@ -1,0 +1,68 @@
+import { abandonItemRuns } from './store.ts';
+import {
+  addRunProgress,
+  failRun,
+  finishRun,
+  type RunCounts,
+  startRun,
+  type SyncRunKind,
+} from '../db/queries/syncRuns.ts';
+import type { Db } from '../db/pool.ts';
+import type { SyncDeps } from './deps.ts';
+
+/**
+ * A sync is a record with a state (maybe-finance's lesson): every run of every job writes a
+ * sync_runs row — running, then succeeded or failed with its error — and its counters grow in the
+ * same transaction as each batch they count, so even a run killed mid-way shows what it committed.
+ */
+export type RunHandle = {
+  id: string;
+  /** Adds to the run's counters inside the caller's transaction (`db` = its client). */
+  count(db: Db, counts: Partial<RunCounts>): Promise<void>;
+  /** Totals so far in this process (for the result and progress). */
+  readonly totals: RunCounts;
+};
+
+export type RunSpec = { itemId: string; kind: SyncRunKind; jobId?: string | null };
+
+/** Call only while holding the item's lock: stale 'running' rows of the item are closed first. */
+export async function recordRun<T>(
+  deps: SyncDeps,
+  spec: RunSpec,
+  fn: (run: RunHandle) => Promise<T>,
+): Promise<T> {
+  const abandoned = await abandonItemRuns(deps.pool, spec.itemId);
+  if (abandoned)
+    deps.logger.warn({ itemId: spec.itemId, abandoned }, 'closed sync runs left running by a dead process');
+  const row = await startRun(deps.pool, spec);
+  const totals: RunCounts = { rowsInserted: 0, rowsUpdated: 0, rowsDeleted: 0, rowsUnchanged: 0, pages: 0 };
+  const handle: RunHandle = {
+    id: row.id,
+    totals,
+    async count(db, c) {
+      await addRunProgress(db, row.id, c);
+      totals.rowsInserted += c.rowsInserted ?? 0;
+      totals.rowsUpdated += c.rowsUpdated ?? 0;
+      totals.rowsDeleted += c.rowsDeleted ?? 0;
+      totals.rowsUnchanged += c.rowsUnchanged ?? 0;
+      totals.pages += c.pages ?? 0;
+    },
+  };
+  try {
+    const result = await fn(handle);
+    await finishRun(deps.pool, row.id);
+    return result;
+  } catch (err) {
+    await failRun(deps.pool, row.id, describeError(err)).catch((e: Error) =>
+      deps.logger.error({ err: e, runId: row.id }, 'could not record the failed sync run'),
+    );
+    throw err;
+  }
+}
+
+/** One line for operators: error class, Pluggy code when any, message (already secret-free). */
+export function describeError(err: unknown): string {
+  const e = err as { name?: string; code?: string; message?: string };
+  const text = `${e?.name ?? 'Error'}${e?.code ? ` [${e.code}]` : ''}: ${e?.message ?? String(err)}`;
+  return text.length > 2000 ? `${text.slice(0, 1999)}…` : text;
+}

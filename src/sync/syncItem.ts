@@ -1,0 +1,196 @@
+import { withTransaction } from '../db/pool.ts';
+import { deleteAccountsNotIn, upsertAccounts } from '../db/queries/accounts.ts';
+import { markItemSynced, setItemStatus, upsertItemFromPluggy } from '../db/queries/items.ts';
+import type { RunCounts } from '../db/queries/syncRuns.ts';
+import { type Item, PluggyError } from '../pluggy/index.ts';
+import { type AccountTransactionsResult, syncAccountTransactions } from './accountTransactions.ts';
+import { nowOf, type SyncDeps } from './deps.ts';
+import { itemCollects, syncBills, syncIdentity, syncInvestments, syncLoans } from './itemProducts.ts';
+import { type LockOptions, lockOptionsOf, withItemLock } from './itemLock.ts';
+import type { ItemSyncJob } from './jobs.ts';
+import type { SyncProgressEvent } from './progress.ts';
+import { purgeItemLocked } from './purgeItem.ts';
+import { type RunHandle, recordRun } from './runRecord.ts';
+import { itemDeletedAt, itemNeedsBackfill } from './store.ts';
+
+/**
+ * Item statuses where Pluggy has nothing new for us until the person acts (part 01 §4.3–4.4):
+ * wrong credentials, an MFA prompt, a failed run. The item is flagged for a reconnect link and its
+ * products are not fetched; the flag clears after the next successful sync.
+ */
+export const RECONNECT_STATUSES: ReadonlySet<string> = new Set([
+  'LOGIN_ERROR',
+  'OUTDATED',
+  'WAITING_USER_INPUT',
+]);
+
+export type SyncItemOptions = LockOptions & {
+  reason: ItemSyncJob['reason'];
+  /** List every account's whole history even where a watermark exists (and diff deletions). */
+  full?: boolean;
+  jobId?: string;
+  onProgress?: (event: SyncProgressEvent) => void;
+};
+
+export type SyncItemOutcome =
+  /** Everything fetched and stored. */
+  | 'synced'
+  /** Pluggy's item needs the person (see RECONNECT_STATUSES): status stored, products skipped. */
+  | 'needs-reconnect'
+  /** Pluggy no longer knows the item: its local rows were removed. */
+  | 'purged'
+  /** We hold the item as deleted (an `item/deleted` arrived): nothing to do. */
+  | 'deleted';
+
+export type SyncItemResult = {
+  itemId: string;
+  outcome: SyncItemOutcome;
+  runId: string | null;
+  /** Pluggy's item status as fetched. */
+  status: string | null;
+  counts: RunCounts;
+  accounts: AccountTransactionsResult[];
+};
+
+/**
+ * Syncs everything of one item under its lock: Pluggy's item (status first), accounts, each
+ * account's transactions (backfill, resume or incremental — see accountTransactions.ts), card
+ * bills, identity, investments with movements, loans. Recorded as a sync run. Errors propagate
+ * after the run is marked failed: 'rate-limited' and 'unavailable' are meant to be retried by the
+ * job queue with back-off, and whatever was committed before stays committed.
+ */
+export async function syncItem(
+  deps: SyncDeps,
+  itemId: string,
+  opts: SyncItemOptions,
+): Promise<SyncItemResult> {
+  return withItemLock(deps.pool, itemId, lockOptionsOf(opts), () => syncItemLocked(deps, itemId, opts));
+}
+
+/** For callers already holding the item's lock. */
+export async function syncItemLocked(
+  deps: SyncDeps,
+  itemId: string,
+  opts: SyncItemOptions,
+): Promise<SyncItemResult> {
+  const empty = (outcome: SyncItemOutcome): SyncItemResult => ({
+    itemId,
+    outcome,
+    runId: null,
+    status: null,
+    counts: { rowsInserted: 0, rowsUpdated: 0, rowsDeleted: 0, rowsUnchanged: 0, pages: 0 },
+    accounts: [],
+  });
+  if (await itemDeletedAt(deps.pool, itemId)) {
+    deps.logger.info({ itemId, reason: opts.reason }, 'item is deleted; sync skipped');
+    return empty('deleted');
+  }
+  const kind =
+    opts.reason === 'safety-net'
+      ? 'safety_net'
+      : opts.full || (await itemNeedsBackfill(deps.pool, itemId))
+        ? 'full'
+        : 'incremental';
+  return recordRun(deps, { itemId, kind, jobId: opts.jobId ?? null }, async (run) => {
+    const result = await syncWithinRun(deps, run, itemId, opts);
+    return { ...result, runId: run.id, counts: { ...run.totals } };
+  });
+}
+
+async function syncWithinRun(
+  deps: SyncDeps,
+  run: RunHandle,
+  itemId: string,
+  opts: SyncItemOptions,
+): Promise<Omit<SyncItemResult, 'runId' | 'counts'>> {
+  const { pool, pluggy, logger } = deps;
+  const progress = opts.onProgress ?? (() => {});
+  let item: Item;
+  try {
+    item = await pluggy.getItem(itemId);
+  } catch (err) {
+    if (err instanceof PluggyError && err.code === 'not-found') {
+      await purgeItemLocked(deps, run, itemId);
+      return { itemId, outcome: 'purged', status: null, accounts: [] };
+    }
+    throw err;
+  }
+
+  const reconnect = RECONNECT_STATUSES.has(item.status);
+  const stored = await upsertItemFromPluggy(pool, item, reconnect ? { needsReconnect: true } : {});
+  if (reconnect) {
+    logger.info({ itemId, status: item.status }, 'item needs the person to reconnect; products not fetched');
+    progress({ kind: 'item', itemId, status: item.status, accounts: 0 });
+    return { itemId, outcome: 'needs-reconnect', status: item.status, accounts: [] };
+  }
+
+  const accounts = await pluggy.getAccounts(itemId);
+  progress({ kind: 'item', itemId, status: item.status, accounts: accounts.length });
+  await withTransaction(pool, async (client) => {
+    const counts = await upsertAccounts(client, itemId, accounts);
+    // An empty list or a failed accounts collection is no proof the accounts are gone.
+    const listed = accounts.length > 0 && item.statusDetail?.accounts?.isUpdated !== false;
+    const deleted = listed
+      ? await deleteAccountsNotIn(
+          client,
+          itemId,
+          accounts.map((a) => a.id),
+        )
+      : 0;
+    await run.count(client, {
+      rowsInserted: counts.inserted,
+      rowsUpdated: counts.updated,
+      rowsUnchanged: counts.unchanged,
+      rowsDeleted: deleted,
+    });
+  });
+
+  const results: AccountTransactionsResult[] = [];
+  for (const [index, account] of accounts.entries()) {
+    progress({
+      kind: 'account-start',
+      itemId,
+      accountId: account.id,
+      name: account.name,
+      index,
+      total: accounts.length,
+    });
+    const res = await syncAccountTransactions(deps, run, {
+      itemId,
+      accountId: account.id,
+      ...(opts.full ? { full: true } : {}),
+      onPage: (rows, pages) => progress({ kind: 'page', itemId, accountId: account.id, rows, pages }),
+    });
+    results.push(res);
+    progress({
+      kind: 'account-done',
+      itemId,
+      accountId: account.id,
+      rows: res.fetched,
+      index,
+      total: accounts.length,
+    });
+  }
+
+  for (const account of accounts) {
+    if (account.type !== 'CREDIT') continue;
+    const n = await syncBills(deps, run, itemId, account);
+    progress({ kind: 'product', itemId, product: 'bills', rows: n });
+  }
+  if (itemCollects(item, 'IDENTITY')) {
+    progress({ kind: 'product', itemId, product: 'identity', rows: await syncIdentity(deps, run, itemId) });
+  }
+  if (itemCollects(item, 'INVESTMENTS')) {
+    const inv = await syncInvestments(deps, run, item);
+    progress({ kind: 'product', itemId, product: 'investments', rows: inv.investments + inv.movements });
+  }
+  if (itemCollects(item, 'LOANS')) {
+    progress({ kind: 'product', itemId, product: 'loans', rows: await syncLoans(deps, run, itemId) });
+  }
+
+  await withTransaction(pool, async (client) => {
+    await markItemSynced(client, itemId, nowOf(deps));
+    if (stored.item.needsReconnect) await setItemStatus(client, itemId, { needsReconnect: false });
+  });
+  return { itemId, outcome: 'synced', status: item.status, accounts: results };
+}
