@@ -1,0 +1,71 @@
+/**
+ * The sandbox's clock: real time plus an offset. It starts at `now` (or real now) and moves only
+ * with real time and `advance` (admin.advanceClock). Every timestamp the sandbox serves comes from it.
+ * API-key and connect-token expiry deliberately use the real wall clock instead (see auth.ts).
+ */
+export class Clock {
+  private offsetMs: number;
+
+  constructor(start?: Date) {
+    this.offsetMs = start ? start.getTime() - Date.now() : 0;
+  }
+
+  nowMs(): number {
+    return Date.now() + this.offsetMs;
+  }
+
+  now(): Date {
+    return new Date(this.nowMs());
+  }
+
+  /** Jump forward (never backwards). */
+  advanceTo(ms: number): void {
+    const delta = ms - this.nowMs();
+    if (delta > 0) this.offsetMs += delta;
+  }
+}
+
+export const DAY_MS = 86_400_000;
+
+// Serialising 200k rows formats the same midnights and sync instants over and over: cache them.
+const dayIso = new Map<number, string>();
+let lastMs = Number.NaN;
+let lastIso = '';
+
+/** Pluggy's date-time shape, exactly `YYYY-MM-DDTHH:mm:ss.sssZ` (the SDK only revives that form). */
+export function iso(ms: number): string {
+  if (ms % DAY_MS === 0) {
+    let s = dayIso.get(ms);
+    if (s === undefined) {
+      s = new Date(ms).toISOString();
+      if (dayIso.size < 50_000) dayIso.set(ms, s);
+    }
+    return s;
+  }
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+export const HOUR_MS = 3_600_000;
+
+/** Midnight UTC of the day containing `ms`. */
+export function dayStart(ms: number): number {
+  return Math.floor(ms / DAY_MS) * DAY_MS;
+}
+
+/** Same day-of-month `months` later (clamped to the month's last day), at midnight UTC. */
+export function addMonths(ms: number, months: number, dayOfMonth?: number): number {
+  const d = new Date(ms);
+  const y = d.getUTCFullYear();
+  const m = d.getUTCMonth() + months;
+  const want = dayOfMonth ?? d.getUTCDate();
+  const last = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
+  return Date.UTC(y, m, Math.min(want, last));
+}
+
+/** `YYYY-MM` of a timestamp. */
+export function yearMonth(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 7);
+}

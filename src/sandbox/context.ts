@@ -1,0 +1,33 @@
+/**
+ * The parts of one running sandbox, handed to routes, scenarios and the admin API.
+ */
+import type { Logger } from 'pino';
+import type { TokenIssuer } from './auth.ts';
+import type { Clock } from './clock.ts';
+import type { WorldSize } from './data/generate.ts';
+import type { Faults } from './faults.ts';
+import type { Executor } from './items/execution.ts';
+import type { Store } from './store.ts';
+import type { Deliverer } from './webhooks/deliver.ts';
+import type { Notifier } from './webhooks/events.ts';
+
+export type RequestLogEntry = { method: string; path: string; status: number; at: string };
+
+export type SandboxContext = {
+  seed: number;
+  clientId: string;
+  clientSecret: string;
+  v2PageSize: number;
+  size: WorldSize;
+  store: Store;
+  clock: Clock;
+  tokens: TokenIssuer;
+  faults: Faults;
+  deliverer: Deliverer;
+  notifier: Notifier;
+  executor: Executor;
+  logger: Logger;
+  /** Base URL once listening (no trailing slash). */
+  baseUrl(): string;
+  logRequest(method: string, path: string, status: number): void;
+};

@@ -1,0 +1,169 @@
+/**
+ * The local Pluggy: an HTTP server that answers like api.pluggy.ai (paths, shapes, status codes,
+ * errors, webhooks), with seeded deterministic data, scenario controls and fault injection.
+ * `npm start` without Pluggy credentials runs the service against it; every test talks to it.
+ *
+ * It imports nothing from the service except the default credential pair and the logger type:
+ * it stands for Pluggy.
+ */
+import type { AddressInfo } from 'node:net';
+import { pino, type Logger } from 'pino';
+import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '../config.ts';
+import { adminRoutes } from './admin-routes.ts';
+import { TokenIssuer } from './auth.ts';
+import { Clock, iso } from './clock.ts';
+import type { RequestLogEntry, SandboxContext } from './context.ts';
+import { DEFAULT_SIZE, MAX_ROWS_PER_WORLD, type WorldSize } from './data/generate.ts';
+import { Faults } from './faults.ts';
+import { Executor } from './items/execution.ts';
+import { accountRoutes } from './routes/accounts.ts';
+import { authRoutes } from './routes/auth.ts';
+import { connectPageRoutes } from './routes/connect-page.ts';
+import { connectorRoutes } from './routes/connectors.ts';
+import { itemRoutes } from './routes/items.ts';
+import { productRoutes } from './routes/products.ts';
+import { transactionRoutes } from './routes/transactions.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
+import { createAdmin, type SandboxAdmin } from './scenarios.ts';
+import { createHttpServer, Router } from './server.ts';
+import { Store } from './store.ts';
+import { Deliverer, type WebhookRetryOptions } from './webhooks/deliver.ts';
+import { Notifier } from './webhooks/events.ts';
+
+export type { FaultRule, DeliveryView, SandboxAdmin } from './scenarios.ts';
+export type { Account, Connector, Item, ItemStatus, Transaction, Webhook } from './types.ts';
+export type { RequestLogEntry } from './context.ts';
+
+export type SandboxOptions = {
+  /** Default 0 (ephemeral). */
+  port?: number;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Default 42. */
+  seed?: number;
+  clientId?: string;
+  clientSecret?: string;
+  /** Default 7200 (Pluggy: 2 h). */
+  apiKeyTtlSeconds?: number;
+  /** Delay between execution steps; default 300 (tests use ~5). */
+  stepDelayMs?: number;
+  /** Rows per /v2/transactions page; default 500. */
+  v2PageSize?: number;
+  size?: Partial<WorldSize>;
+  webhookRetry?: WebhookRetryOptions;
+  /** Starting clock; it then moves with real time and admin.advanceClock. */
+  now?: Date;
+  logger?: Logger;
+};
+
+export type Sandbox = {
+  /** Base URL, no trailing slash. */
+  url: string;
+  admin: SandboxAdmin;
+  /** Stops the server, executions and pending deliveries. */
+  close(): Promise<void>;
+};
+
+const MAX_REQUEST_LOG = 100_000;
+const AUTO_SYNC_CHECK_MS = 30_000;
+
+export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
+  const seed = opts.seed ?? 42;
+  const logger = opts.logger ?? pino({ level: 'silent' });
+  const size: WorldSize = { ...DEFAULT_SIZE, ...opts.size };
+  const accounts = Math.max(1, size.bankAccounts + size.cardAccounts);
+  if (size.transactionsPerAccount * accounts > MAX_ROWS_PER_WORLD) {
+    throw new Error(
+      `size asks for ${size.transactionsPerAccount * accounts} transactions per item; max ${MAX_ROWS_PER_WORLD}`,
+    );
+  }
+  const clock = new Clock(opts.now);
+  const store = new Store(seed);
+  const clientId = opts.clientId ?? SANDBOX_CLIENT_ID;
+  const clientSecret = opts.clientSecret ?? SANDBOX_CLIENT_SECRET;
+  const deliverer = new Deliverer(clock, logger, opts.webhookRetry);
+  let baseUrl = '';
+  const notifier = new Notifier(store, deliverer, clientId, () => baseUrl);
+  const executor = new Executor({
+    store,
+    clock,
+    notifier,
+    logger,
+    seed,
+    size,
+    stepDelayMs: opts.stepDelayMs ?? 300,
+  });
+  const requestLog: RequestLogEntry[] = [];
+  const ctx: SandboxContext = {
+    seed,
+    clientId,
+    clientSecret,
+    v2PageSize: Math.max(1, opts.v2PageSize ?? 500),
+    size,
+    store,
+    clock,
+    tokens: new TokenIssuer(clientId, opts.apiKeyTtlSeconds ?? 7200),
+    faults: new Faults(seed),
+    deliverer,
+    notifier,
+    executor,
+    logger,
+    baseUrl: () => baseUrl,
+    logRequest(method, path, status) {
+      requestLog.push({ method, path, status, at: iso(clock.nowMs()) });
+      if (requestLog.length > MAX_REQUEST_LOG) requestLog.splice(0, requestLog.length - MAX_REQUEST_LOG);
+    },
+  };
+  const admin = createAdmin(ctx, requestLog);
+
+  const api = new Router();
+  authRoutes(api, ctx);
+  connectorRoutes(api, ctx);
+  itemRoutes(api, ctx);
+  accountRoutes(api, ctx);
+  transactionRoutes(api, ctx);
+  productRoutes(api, ctx);
+  webhookRoutes(api, ctx);
+  connectPageRoutes(api);
+  const adminRouter = new Router();
+  adminRoutes(adminRouter, ctx, admin);
+
+  const server = createHttpServer(ctx, api, adminRouter);
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const shownHost =
+    host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  baseUrl = `http://${shownHost}:${port}`;
+
+  // Real time can reach nextAutoSyncAt too (a sandbox left running for a day).
+  const autoSync = setInterval(() => {
+    for (const item of executor.dueAutoSyncs(clock.nowMs())) {
+      void executor.start(item, { kind: 'auto', triggeredBy: 'SYNC' });
+    }
+  }, AUTO_SYNC_CHECK_MS);
+  autoSync.unref();
+
+  logger.info({ url: baseUrl, seed }, 'sandbox listening');
+  let closed: Promise<void> | null = null;
+  return {
+    url: baseUrl,
+    admin,
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        clearInterval(autoSync);
+        executor.cancelAll();
+        deliverer.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,371 @@
+/**
+ * Scenario controls — the in-process `admin` object (also served under /__sandbox/*). They change
+ * what the "bank" holds and fire the webhooks Pluggy would fire for that change:
+ * new transactions, pending rows posting, a card bill restated (delete + create with new ids),
+ * deletions, a login that stops working, a revoked consent, the clock moving (auto-syncs),
+ * a connector's health changing. Plus test helpers: faults, request log, deliveries, ground truth.
+ */
+import { DAY_MS, dayStart, iso } from './clock.ts';
+import type { RequestLogEntry, SandboxContext } from './context.ts';
+import { loginStyle } from './data/connectors.ts';
+import { type AccountState, newRows, refreshCardBalance, syncBankAccountBalance } from './data/generate.ts';
+import { toTransaction, type TxRow } from './data/rows.ts';
+import type { FaultRule } from './faults.ts';
+import { newItem } from './routes/items.ts';
+import type { ItemState } from './store.ts';
+import type { Account, ConnectorHealthStatus, Item, ItemStatus, Transaction } from './types.ts';
+import type { DeliveryView } from './webhooks/deliver.ts';
+
+export type { FaultRule } from './faults.ts';
+export type { DeliveryView } from './webhooks/deliver.ts';
+
+export type SandboxAdmin = {
+  addFault(rule: FaultRule): string;
+  removeFault(id: string): boolean;
+  clearFaults(): void;
+  requests(): RequestLogEntry[];
+  resetRequests(): void;
+  createItemNow(input?: {
+    connectorId?: number;
+    clientUserId?: string;
+    webhookUrl?: string;
+    user?: string;
+  }): Promise<Item>;
+  waitForItemStatus(itemId: string, status: ItemStatus, timeoutMs?: number): Promise<Item>;
+  truth(itemId: string): { accounts: Account[]; transactionsByAccount: Record<string, Transaction[]> };
+  addTransactions(
+    itemId: string,
+    opts?: { accountId?: string; count?: number; backdatedDays?: number },
+  ): Promise<Transaction[]>;
+  postPending(itemId: string, accountId?: string): Promise<string[]>;
+  restateCardBill(itemId: string, accountId?: string): Promise<{ deleted: string[]; created: string[] }>;
+  deleteTransactions(itemId: string, ids: string[]): Promise<void>;
+  requireRelogin(itemId: string): Promise<void>;
+  revokeConsent(itemId: string): Promise<void>;
+  advanceClock(ms: number): Promise<void>;
+  now(): Date;
+  setConnectorStatus(connectorId: number, status: ConnectorHealthStatus): Promise<void>;
+  deliveries(): DeliveryView[];
+  waitForDeliveries(timeoutMs?: number): Promise<void>;
+};
+
+/** A scenario call that cannot be honoured (unknown item, wrong account kind…). */
+export class ScenarioError extends Error {
+  constructor(
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+/** Credentials that log in successfully on any connector of the catalogue. */
+function credentialsFor(ctx: SandboxContext, connectorId: number, user: string): Record<string, string> {
+  const c = ctx.store.connectors.get(connectorId)!;
+  const style = loginStyle(c);
+  if (style === 'pluggy-bank' || style === 'mfa-1-step' || (style === 'mfa-2-step' && c.isSandbox)) {
+    return { user, password: 'password-ok', ...(style === 'mfa-1-step' ? { token: '123456' } : {}) };
+  }
+  const candidates = [
+    'password-ok',
+    '76109277673',
+    '11222333000181',
+    '0001',
+    '12345-6',
+    '123456',
+    '1234',
+    '12345678',
+    'user@example.com',
+  ];
+  const out: Record<string, string> = {};
+  for (const cred of c.credentials) {
+    const re = cred.validation ? new RegExp(cred.validation) : null;
+    out[cred.name] = candidates.find((v) => !re || re.test(v)) ?? 'password-ok';
+  }
+  return out;
+}
+
+export function createAdmin(ctx: SandboxContext, requestLog: RequestLogEntry[]): SandboxAdmin {
+  const { store, executor, notifier, clock, deliverer } = ctx;
+
+  const itemOf = (itemId: string): ItemState => {
+    const item = store.items.get(itemId);
+    if (!item) throw new ScenarioError(`item ${itemId} not found`, 404);
+    return item;
+  };
+  const worldOf = (itemId: string) => {
+    const item = itemOf(itemId);
+    if (!item.world) throw new ScenarioError(`item ${itemId} has no data yet (never synced)`);
+    return { item, world: item.world };
+  };
+  const accountOf = (itemId: string, accountId: string | undefined, pick: (a: AccountState) => boolean) => {
+    const { item, world } = worldOf(itemId);
+    const acct = accountId
+      ? world.accounts.find((a) => a.account.id === accountId)
+      : world.accounts.find(pick);
+    if (!acct)
+      throw new ScenarioError(
+        accountId ? `account ${accountId} not found in item` : 'no suitable account',
+        404,
+      );
+    return { item, world, acct };
+  };
+  const withPaymentData = (item: ItemState) => item.products.includes('PAYMENT_DATA');
+  const refreshBalance = (acct: AccountState, now: number) => {
+    if (acct.kind === 'card') refreshCardBalance(acct, now);
+    else syncBankAccountBalance(acct);
+    acct.account.updatedAt = iso(now);
+  };
+  const announceCreated = (item: ItemState, acct: AccountState, rows: TxRow[], createdAt: number) => {
+    if (rows.length === 0) return;
+    notifier.transactionsCreated(
+      item,
+      acct.account.id,
+      createdAt,
+      rows.length,
+      Math.min(...rows.map((r) => r.date)),
+    );
+  };
+
+  const waitForItemStatus = (itemId: string, status: ItemStatus, timeoutMs = 10_000): Promise<Item> =>
+    new Promise((resolve, reject) => {
+      const current = store.items.get(itemId);
+      if (!current) {
+        reject(new ScenarioError(`item ${itemId} not found`, 404));
+        return;
+      }
+      if (current.status === status) {
+        resolve(store.serializeItem(current));
+        return;
+      }
+      const FINAL: ItemStatus[] = ['UPDATED', 'LOGIN_ERROR', 'OUTDATED'];
+      const cleanup = () => {
+        clearTimeout(timer);
+        executor.events.off('change', onChange);
+        executor.events.off('settled', onSettled);
+      };
+      const onChange = (item: ItemState) => {
+        if (item.id !== itemId || item.status !== status) return;
+        cleanup();
+        resolve(store.serializeItem(item));
+      };
+      // An execution that ends in another final status will not reach the wanted one by itself.
+      const onSettled = (item: ItemState) => {
+        if (item.id !== itemId || item.status === status || !FINAL.includes(item.status)) return;
+        cleanup();
+        reject(
+          new ScenarioError(
+            `item ${itemId} settled at ${item.status}/${item.executionStatus} while waiting for ${status}`,
+          ),
+        );
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        const item = store.items.get(itemId);
+        reject(
+          new ScenarioError(
+            `item ${itemId} did not reach ${status} within ${timeoutMs} ms (now ${item?.status}/${item?.executionStatus})`,
+            408,
+          ),
+        );
+      }, timeoutMs);
+      executor.events.on('change', onChange);
+      executor.events.on('settled', onSettled);
+    });
+
+  const admin: SandboxAdmin = {
+    addFault: (rule) => ctx.faults.add(rule),
+    removeFault: (id) => ctx.faults.remove(id),
+    clearFaults: () => ctx.faults.clear(),
+    requests: () => requestLog.slice(),
+    resetRequests: () => {
+      requestLog.length = 0;
+    },
+
+    async createItemNow(input = {}) {
+      const connectorId = input.connectorId ?? 2;
+      const connector = store.connectors.get(connectorId);
+      if (!connector) throw new ScenarioError(`connector ${connectorId} not found`, 404);
+      const item = newItem(ctx, {
+        connector,
+        parameters: credentialsFor(ctx, connectorId, input.user ?? 'user-ok'),
+        webhookUrl: input.webhookUrl ?? null,
+        clientUserId: input.clientUserId ?? null,
+        products: [...connector.products],
+        oauthRedirectUri: null,
+        connectTokenId: null,
+      });
+      await executor.start(item, { kind: 'create', triggeredBy: 'CLIENT', instant: true });
+      return store.serializeItem(item);
+    },
+
+    waitForItemStatus,
+
+    truth(itemId) {
+      const item = itemOf(itemId);
+      const accounts = item.world?.accounts ?? [];
+      const transactionsByAccount: Record<string, Transaction[]> = {};
+      for (const a of accounts) {
+        transactionsByAccount[a.account.id] = a.rows.map((r) => toTransaction(r, withPaymentData(item)));
+      }
+      return { accounts: accounts.map((a) => structuredClone(a.account)), transactionsByAccount };
+    },
+
+    async addTransactions(itemId, opts = {}) {
+      const { item, world, acct } = accountOf(itemId, opts.accountId, (a) => a.kind === 'checking');
+      const count = Math.max(1, opts.count ?? 3);
+      const now = clock.nowMs();
+      const today = dayStart(now);
+      const back = Math.max(0, opts.backdatedDays ?? 0);
+      // With backdatedDays, every other row is dated 1..backdatedDays days ago: it arrives now
+      // (createdAt = now) but belongs to an earlier date — the case createdAtFrom exists for.
+      const dates = Array.from({ length: count }, (_, i) =>
+        back > 0 && i % 2 === 1 ? today - (((i >> 1) % back) + 1) * DAY_MS : today,
+      );
+      const rows = newRows(world, acct, dates, now, now);
+      store.insertRows(acct, rows);
+      refreshBalance(acct, now);
+      announceCreated(item, acct, rows, now);
+      return rows.map((r) => toTransaction(r, withPaymentData(item)));
+    },
+
+    async postPending(itemId, accountId) {
+      const { item, world } = worldOf(itemId);
+      const now = clock.nowMs();
+      const accounts = accountId ? [accountOf(itemId, accountId, () => true).acct] : world.accounts;
+      const all: string[] = [];
+      for (const acct of accounts) {
+        const ids: string[] = [];
+        for (const r of acct.rows) {
+          if (r.status !== 'PENDING') continue;
+          // Posted in place: same id, new updatedAt (part 02 §8.3).
+          r.status = 'POSTED';
+          r.updatedAt = now;
+          ids.push(r.id);
+        }
+        if (ids.length) {
+          acct.account.updatedAt = iso(now);
+          notifier.transactionIds(item, 'transactions/updated', acct.account.id, ids);
+          all.push(...ids);
+        }
+      }
+      return all;
+    },
+
+    async restateCardBill(itemId, accountId) {
+      const { item, world, acct } = accountOf(itemId, accountId, (a) => a.kind === 'card');
+      if (acct.kind !== 'card') throw new ScenarioError('restateCardBill needs a credit card account');
+      // The latest closed bill's rows; a card without closed bills restates its open cycle.
+      const bill = acct.bills[acct.bills.length - 1];
+      let old = bill ? acct.rows.filter((r) => r.cc?.billId === bill.id) : [];
+      if (old.length === 0) old = acct.rows.filter((r) => r.status === 'PENDING');
+      if (old.length === 0) throw new ScenarioError('the card has no rows to restate');
+      const now = clock.nowMs();
+      const deleted = store.removeRows(acct, new Set(old.map((r) => r.id)));
+      // The institution re-sends the same purchases under new keys: Pluggy deletes and re-creates
+      // them with NEW ids and createdAt = now; nothing links old and new (part 02 §8.3).
+      const fresh: TxRow[] = old.map((r) => ({
+        ...r,
+        id: world.live.uuid(),
+        createdAt: now,
+        updatedAt: now,
+        cc: r.cc ? { ...r.cc } : null,
+      }));
+      store.insertRows(acct, fresh);
+      refreshBalance(acct, now);
+      notifier.transactionIds(item, 'transactions/deleted', acct.account.id, deleted);
+      announceCreated(item, acct, fresh, now);
+      return { deleted, created: fresh.map((r) => r.id) };
+    },
+
+    async deleteTransactions(itemId, ids) {
+      const { item, world } = worldOf(itemId);
+      const wanted = new Set(ids);
+      const now = clock.nowMs();
+      for (const acct of world.accounts) {
+        const gone = acct.rows.filter((r) => wanted.has(r.id));
+        if (gone.length === 0) continue;
+        const removed = store.removeRows(acct, wanted);
+        if (acct.kind !== 'card') for (const r of gone) acct.balance -= r.amount;
+        refreshBalance(acct, now);
+        notifier.transactionIds(item, 'transactions/deleted', acct.account.id, removed);
+      }
+    },
+
+    async requireRelogin(itemId) {
+      const item = itemOf(itemId);
+      executor.cancel(item);
+      const now = clock.nowMs();
+      // The user changed the password at the bank: the next login with stored credentials fails,
+      // and keeps failing until new parameters arrive (PATCH /items/{id} with parameters).
+      item.credentialsInvalid = true;
+      const error = { code: 'INVALID_CREDENTIALS', message: 'Invalid credentials' };
+      executor.touch(item, {
+        status: 'LOGIN_ERROR',
+        executionStatus: 'INVALID_CREDENTIALS',
+        error,
+        statusDetail: null,
+        parameter: null,
+        consecutiveFailedLoginAttempts: item.consecutiveFailedLoginAttempts + 1,
+        nextAutoSyncAt: null,
+        lastExecutionEndedAt: now,
+      });
+      notifier.item(item, 'item/error', 'SYNC', error);
+    },
+
+    async revokeConsent(itemId) {
+      const { item } = worldOf(itemId);
+      executor.cancel(item);
+      const now = clock.nowMs();
+      if (!item.consent) executor.newConsent(item, now);
+      item.consent!.revokedAt = iso(now);
+      // No CONSENT_REVOKED execution status exists (part 01 §4.3); USER_AUTHORIZATION_NOT_GRANTED is
+      // the closest code the SDK knows. (unverified) Pluggy's exact status after a revocation.
+      const error = {
+        code: 'USER_AUTHORIZATION_NOT_GRANTED',
+        message: 'The consent was revoked by the user at the institution',
+      };
+      executor.touch(item, {
+        status: 'LOGIN_ERROR',
+        executionStatus: 'USER_AUTHORIZATION_NOT_GRANTED',
+        error,
+        statusDetail: null,
+        nextAutoSyncAt: null,
+        lastExecutionEndedAt: now,
+      });
+      notifier.item(item, 'item/error', 'USER', error);
+    },
+
+    async advanceClock(ms) {
+      if (!(ms >= 0)) throw new ScenarioError('advanceClock needs a non-negative number of ms');
+      const target = clock.nowMs() + ms;
+      // Run each due auto-sync at its own moment, in order, so a multi-day jump syncs once per day.
+      for (let guard = 0; guard < 100_000; guard++) {
+        const next = executor.dueAutoSyncs(target)[0];
+        if (!next) break;
+        clock.advanceTo(next.nextAutoSyncAt!);
+        await executor.start(next, { kind: 'auto', triggeredBy: 'SYNC', instant: true });
+      }
+      clock.advanceTo(target);
+      executor.clockAdvanced();
+      deliverer.clockAdvanced();
+    },
+
+    now: () => clock.now(),
+
+    async setConnectorStatus(connectorId, status) {
+      const c = store.connectors.get(connectorId);
+      if (!c) throw new ScenarioError(`connector ${connectorId} not found`, 404);
+      if (!['ONLINE', 'UNSTABLE', 'OFFLINE'].includes(status))
+        throw new ScenarioError(`bad status ${status}`);
+      if (c.health.status === status) return;
+      c.health.status = status;
+      c.updatedAt = iso(clock.nowMs());
+      notifier.connectorStatus(c);
+    },
+
+    deliveries: () => deliverer.list(),
+    waitForDeliveries: (timeoutMs) => deliverer.waitIdle(timeoutMs),
+  };
+  return admin;
+}
