@@ -13,7 +13,7 @@ import { adminRoutes } from './admin-routes.ts';
 import { TokenIssuer } from './auth.ts';
 import { Clock, iso } from './clock.ts';
 import type { RequestLogEntry, SandboxContext } from './context.ts';
-import { DEFAULT_SIZE, MAX_ROWS_PER_WORLD, type WorldSize } from './data/generate.ts';
+import { DEFAULT_SIZE, MAX_ROWS_PER_WORLD, type WorldSize } from './world/generate.ts';
 import { Faults } from './faults.ts';
 import { Executor } from './items/execution.ts';
 import { accountRoutes } from './routes/accounts.ts';

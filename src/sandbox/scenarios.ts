@@ -7,9 +7,9 @@
  */
 import { DAY_MS, dayStart, iso } from './clock.ts';
 import type { RequestLogEntry, SandboxContext } from './context.ts';
-import { loginStyle } from './data/connectors.ts';
-import { type AccountState, newRows, refreshCardBalance, syncBankAccountBalance } from './data/generate.ts';
-import { toTransaction, type TxRow } from './data/rows.ts';
+import { loginStyle } from './world/connectors.ts';
+import { type AccountState, newRows, refreshCardBalance, syncBankAccountBalance } from './world/generate.ts';
+import { toTransaction, type TxRow } from './world/rows.ts';
 import type { FaultRule } from './faults.ts';
 import { newItem } from './routes/items.ts';
 import type { ItemState } from './store.ts';

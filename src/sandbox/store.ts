@@ -4,10 +4,10 @@
  * here too, so every route and admin call shows the same shapes.
  */
 import { iso } from './clock.ts';
-import { buildCategories } from './data/categories.ts';
-import { buildConnectors } from './data/connectors.ts';
-import type { AccountState, World } from './data/generate.ts';
-import { compareRows, type TxRow } from './data/rows.ts';
+import { buildCategories } from './world/categories.ts';
+import { buildConnectors } from './world/connectors.ts';
+import type { AccountState, World } from './world/generate.ts';
+import { compareRows, type TxRow } from './world/rows.ts';
 import { Rng } from './random.ts';
 import type {
   Bill,

@@ -13,7 +13,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { type Clock, DAY_MS, dayStart, HOUR_MS, iso } from '../clock.ts';
-import { loginStyle, MFA_TOKEN_CREDENTIAL } from '../data/connectors.ts';
+import { loginStyle, MFA_TOKEN_CREDENTIAL } from '../world/connectors.ts';
 import {
   generateWorld,
   newRows,
@@ -21,8 +21,8 @@ import {
   syncBankAccountBalance,
   type AccountState,
   type WorldSize,
-} from '../data/generate.ts';
-import type { TxRow } from '../data/rows.ts';
+} from '../world/generate.ts';
+import type { TxRow } from '../world/rows.ts';
 import type { ItemState, Store, TriggeredBy } from '../store.ts';
 import type { ProductType, StatusDetail } from '../types.ts';
 import type { Notifier } from '../webhooks/events.ts';

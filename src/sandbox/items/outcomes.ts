@@ -5,7 +5,7 @@
  * Other (real-institution) connectors: any credentials that pass validation succeed, so `npm start`
  * offline can connect any bank in the list; their MFA, when they have one, is `123456` too.
  */
-import { type LoginStyle, loginStyle } from '../data/connectors.ts';
+import { type LoginStyle, loginStyle } from '../world/connectors.ts';
 import type { Connector, ItemStatus } from '../types.ts';
 
 export const SANDBOX_PASSWORD = 'password-ok';

@@ -5,7 +5,7 @@
  */
 import { iso } from '../clock.ts';
 import type { SandboxContext } from '../context.ts';
-import { loginStyle, MFA_TOKEN_CREDENTIAL } from '../data/connectors.ts';
+import { loginStyle, MFA_TOKEN_CREDENTIAL } from '../world/connectors.ts';
 import { badRequest, invalid, notFound, PluggyError } from '../errors.ts';
 import type { ItemState } from '../store.ts';
 import { PRODUCT_TYPES, type Connector, type Item, type ProductType } from '../types.ts';

@@ -12,7 +12,7 @@
  */
 import { DAY_MS, iso } from '../clock.ts';
 import type { SandboxContext } from '../context.ts';
-import { compareRows, toTransaction, type TxRow } from '../data/rows.ts';
+import { compareRows, toTransaction, type TxRow } from '../world/rows.ts';
 import { badRequest, invalid, notFound, PluggyError } from '../errors.ts';
 import { UUID_RE } from '../random.ts';
 import type { Router } from '../server.ts';
