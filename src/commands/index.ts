@@ -7,4 +7,5 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
     load: () => import('./config.ts'),
   },
   migrate: { summary: 'apply database migrations', load: () => import('./migrate.ts') },
+  sandbox: { summary: 'run the local Pluggy sandbox', load: () => import('./sandbox.ts') },
 };
