@@ -8,4 +8,8 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   },
   migrate: { summary: 'apply database migrations', load: () => import('./migrate.ts') },
   sandbox: { summary: 'run the local Pluggy sandbox', load: () => import('./sandbox.ts') },
+  webhooks: {
+    summary: 'register or list Pluggy webhooks; replay a stored event',
+    load: () => import('./webhooks.ts'),
+  },
 };

@@ -1,0 +1,138 @@
+import { parseArgs } from 'node:util';
+import { type Config, loadConfig } from '../config.ts';
+import { openDatabase } from '../db/open.ts';
+import { createLogger } from '../log.ts';
+import { createPluggyClient, type PluggyClient } from '../pluggy/index.ts';
+import { startBoss } from '../sync/jobs.ts';
+import { WEBHOOK_PATH } from '../webhooks/endpoint.ts';
+import { processWebhookEvent } from '../webhooks/process.ts';
+import { registerWebhook } from '../webhooks/register.ts';
+
+export { registerWebhook } from '../webhooks/register.ts';
+
+const USAGE = `usage: npm run cli -- webhooks <subcommand>
+
+  register [--url <https url>] [--event <event>]
+      point a Pluggy webhook (default event 'all') at this service, with WEBHOOK_SECRET as the
+      x-webhook-secret header; updates the one already registered for that URL
+      (default url: PUBLIC_BASE_URL${WEBHOOK_PATH})
+  list
+      the webhooks registered at Pluggy
+  replay <eventId>
+      process a stored webhook event again (its sync jobs go to the queue the service works)
+`;
+
+/** `npm run cli -- webhooks register|list|replay`. */
+export async function run(argv: string[] = []): Promise<void> {
+  const [sub, ...rest] = argv;
+  switch (sub) {
+    case 'register':
+      return register(rest);
+    case 'list':
+      return list();
+    case 'replay':
+      return replay(rest);
+    default:
+      process.stderr.write(sub && sub !== 'help' && sub !== '--help' ? `unknown subcommand: ${sub}\n\n` : '');
+      process.stderr.write(USAGE);
+      if (sub !== 'help' && sub !== '--help') process.exitCode = 2;
+  }
+}
+
+/**
+ * The Pluggy API this command talks to. In local mode the sandbox lives inside the running
+ * service (`npm start`) on SANDBOX_PORT.
+ */
+function pluggyFor(config: Config): { pluggy: PluggyClient; local: boolean } {
+  const local = !config.pluggy.baseUrl;
+  const baseUrl = config.pluggy.baseUrl ?? `http://127.0.0.1:${config.sandboxPort}`;
+  const pluggy = createPluggyClient({
+    baseUrl,
+    clientId: config.pluggy.clientId,
+    clientSecret: config.pluggy.clientSecret,
+    timeoutMs: config.pluggy.timeoutMs,
+  });
+  return { pluggy, local };
+}
+
+/**
+ * The receiver URL to register. Pluggy accepts only public HTTPS URLs (contract part 03 §1.4), so
+ * anything else is refused up front — except against the local sandbox, which delivers over plain
+ * HTTP on loopback. A bare origin gets the receiver path appended.
+ */
+export function webhookTargetUrl(given: string, opts: { local: boolean }): string {
+  let url: URL;
+  try {
+    url = new URL(given);
+  } catch {
+    throw new Error(`--url is not an absolute URL: ${given}`);
+  }
+  if (url.protocol !== 'https:' && !(opts.local && url.protocol === 'http:')) {
+    throw new Error(
+      `--url must be https (Pluggy delivers only to public HTTPS URLs; plain http is accepted only for the local sandbox): ${given}`,
+    );
+  }
+  if (url.username || url.password) throw new Error('--url must not contain credentials');
+  if (url.pathname === '/' || url.pathname === '') url.pathname = WEBHOOK_PATH;
+  return url.toString();
+}
+
+async function register(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { url: { type: 'string' }, event: { type: 'string' } },
+  });
+  const config = loadConfig();
+  const { pluggy, local } = pluggyFor(config);
+  const url = webhookTargetUrl(values.url ?? `${config.publicBaseUrl}${WEBHOOK_PATH}`, { local });
+  const { action, webhook } = await registerWebhook(pluggy, {
+    url,
+    secret: config.webhookSecret,
+    ...(values.event ? { event: values.event } : {}),
+  });
+  process.stdout.write(
+    `${action} webhook ${webhook.id}: event ${webhook.event} → ${webhook.url} (secret in the x-webhook-secret header)\n`,
+  );
+}
+
+async function list(): Promise<void> {
+  const config = loadConfig();
+  const { pluggy } = pluggyFor(config);
+  const hooks = await pluggy.listWebhooks();
+  if (hooks.length === 0) {
+    process.stdout.write('no webhooks registered\n');
+    return;
+  }
+  for (const w of hooks) {
+    const state = w.disabledAt ? `disabled since ${w.disabledAt}` : 'enabled';
+    process.stdout.write(`${w.id}  ${w.event.padEnd(26)} ${w.url}  (${state})\n`);
+  }
+}
+
+async function replay(argv: string[]): Promise<void> {
+  const { positionals } = parseArgs({ args: argv, allowPositionals: true });
+  const eventId = positionals[0];
+  if (!eventId || positionals.length > 1) {
+    process.stderr.write('usage: npm run cli -- webhooks replay <eventId>\n');
+    process.exitCode = 2;
+    return;
+  }
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr);
+  const { pluggy } = pluggyFor(config);
+  const db = await openDatabase(config, logger);
+  try {
+    const boss = await startBoss(db.url, logger, { schedule: false, max: 2 });
+    try {
+      const outcome = await processWebhookEvent({ pool: db.pool, pluggy, boss, logger }, eventId, {
+        replay: true,
+      });
+      process.stdout.write(`event ${eventId}: ${outcome}\n`);
+      if (outcome === 'missing' || outcome === 'failed') process.exitCode = 1;
+    } finally {
+      await boss.stop({ graceful: false, wait: true });
+    }
+  } finally {
+    await db.close();
+  }
+}

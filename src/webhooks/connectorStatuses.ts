@@ -1,0 +1,40 @@
+import type { Db } from '../db/pool.ts';
+
+export type ConnectorStatusRow = {
+  connectorId: number;
+  status: string;
+  eventId: string;
+  changedAt: Date;
+  updatedAt: Date;
+};
+
+/**
+ * Records a connector's status unless a newer one (by arrival of its event) is already stored.
+ * Returns whether the row changed.
+ */
+export async function recordConnectorStatus(
+  db: Db,
+  s: { connectorId: number; status: string; eventId: string; changedAt: Date },
+): Promise<boolean> {
+  const res = await db.query(
+    `INSERT INTO connector_statuses (connector_id, status, event_id, changed_at)
+     VALUES ($1, $2, $3, $4)
+     ON CONFLICT (connector_id) DO UPDATE SET
+       status = excluded.status, event_id = excluded.event_id, changed_at = excluded.changed_at,
+       updated_at = now()
+     WHERE excluded.changed_at >= connector_statuses.changed_at
+       AND connector_statuses.event_id <> excluded.event_id`,
+    [s.connectorId, s.status, s.eventId, s.changedAt],
+  );
+  return (res.rowCount ?? 0) > 0;
+}
+
+export async function getConnectorStatus(db: Db, connectorId: number): Promise<ConnectorStatusRow | null> {
+  const res = await db.query<ConnectorStatusRow>(
+    `SELECT connector_id AS "connectorId", status, event_id AS "eventId", changed_at AS "changedAt",
+       updated_at AS "updatedAt"
+     FROM connector_statuses WHERE connector_id = $1`,
+    [connectorId],
+  );
+  return res.rows[0] ?? null;
+}

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+/**
+ * The webhook events this service acts on (contract part 03 §2.6). Anything else Pluggy may send
+ * (payments, boletos, events added later) is stored and marked ignored.
+ */
+export const HANDLED_EVENTS = [
+  'item/created',
+  'item/updated',
+  'item/login_succeeded',
+  'item/error',
+  'item/waiting_user_input',
+  'item/deleted',
+  'transactions/created',
+  'transactions/updated',
+  'transactions/deleted',
+  'connector/status_updated',
+] as const;
+export type HandledEvent = (typeof HANDLED_EVENTS)[number];
+
+const HANDLED = new Set<string>(HANDLED_EVENTS);
+export const isHandledEvent = (event: string): event is HandledEvent => HANDLED.has(event);
+
+/**
+ * The envelope every delivery carries (part 03 §2.5): only `event` and `eventId` are required;
+ * everything else stays raw and is read by the handler of that event type.
+ */
+export const EnvelopeSchema = z.looseObject({
+  event: z.string().min(1).max(100),
+  eventId: z.string().min(1).max(200),
+});
+export type Envelope = z.infer<typeof EnvelopeSchema>;
+
+/**
+ * The item an event concerns. `itemId` on item and transaction events; the deprecated `id` equals
+ * the item id on item events only — on `connector/status_updated` it is the connector id (§2.7, §2.9).
+ */
+export function itemIdOf(body: Record<string, unknown>): string | null {
+  if (typeof body.itemId === 'string' && body.itemId) return body.itemId;
+  const event = body.event;
+  if (typeof event === 'string' && event.startsWith('item/') && typeof body.id === 'string' && body.id) {
+    return body.id;
+  }
+  return null;
+}

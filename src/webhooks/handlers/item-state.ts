@@ -1,0 +1,88 @@
+import { setItemStatus, upsertItemFromPluggy } from '../../db/queries/items.ts';
+import type { Db } from '../../db/pool.ts';
+import type { Item } from '../../pluggy/index.ts';
+import type { HandlerContext } from '../types.ts';
+import { fetchItem, ownerOf, requireItemId } from './item-lookup.ts';
+
+/**
+ * Execution errors only the person can fix (new password, unlock, authorize in the bank app,
+ * answer in time): contract part 03 §2.8, part 01 §4.3. The others (SITE_NOT_AVAILABLE,
+ * CONNECTION_ERROR, UNEXPECTED_ERROR, …) are the bank's or Pluggy's and heal on a later update.
+ */
+const USER_FIXABLE_ERRORS = new Set([
+  'INVALID_CREDENTIALS',
+  'INVALID_CREDENTIALS_MFA',
+  'ACCOUNT_LOCKED',
+  'ACCOUNT_CREDENTIALS_RESET',
+  'ACCOUNT_NEEDS_ACTION',
+  'USER_AUTHORIZATION_PENDING',
+  'USER_AUTHORIZATION_NOT_GRANTED',
+  'USER_INPUT_TIMEOUT',
+  'ALREADY_LOGGED_IN',
+]);
+const WAITING_FOR_PERSON = new Set(['WAITING_USER_INPUT', 'WAITING_USER_ACTION']);
+
+function errorCode(value: unknown): string | undefined {
+  const code = (value as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+export function isUserFixable(code: string | undefined): boolean {
+  return code !== undefined && USER_FIXABLE_ERRORS.has(code);
+}
+
+/**
+ * What the item's current state says about needs-reconnect: true when the person must go through
+ * Connect again, false once Pluggy reports the item UPDATED (a successful sync: the person is
+ * back), undefined while in between (updating, or a transient error) — the flag stays as it is.
+ * Decided from the item as fetched now, never from the event alone: events arrive late and out of
+ * order (contract part 03 §2.5), and a stale item/waiting_user_input must not flag an item that
+ * has since finished.
+ */
+export function reconnectFlagOf(
+  item: Pick<Item, 'status' | 'executionStatus' | 'error'>,
+): boolean | undefined {
+  if (item.status === 'UPDATED') return false;
+  if (WAITING_FOR_PERSON.has(item.status)) return true;
+  if (item.status === 'LOGIN_ERROR' || item.status === 'OUTDATED') {
+    return isUserFixable(errorCode(item.error) ?? item.executionStatus) ? true : undefined;
+  }
+  return undefined;
+}
+
+/** Stores Pluggy's view of the item, linked to its owner, with the needs-reconnect it implies. */
+export async function storeItem(db: Db, item: Item, userId: string | undefined) {
+  const flag = reconnectFlagOf(item);
+  return upsertItemFromPluggy(db, item, {
+    ...(userId ? { userId } : {}),
+    ...(flag !== undefined ? { needsReconnect: flag } : {}),
+  });
+}
+
+/**
+ * item/error and item/waiting_user_input: record Pluggy's status, execution status and error and
+ * whether the person must act. When Pluggy no longer has the item, what the event itself says is
+ * recorded on our row (if we have one).
+ */
+export async function recordItemNeedingAttention(
+  { deps, event, commit }: HandlerContext,
+  fallback: { status?: string; waitingForPerson: boolean },
+): Promise<void> {
+  const itemId = requireItemId(event);
+  const item = await fetchItem(deps.pluggy, itemId);
+  if (!item) {
+    const { error } = event.payload;
+    await commit(async (client) => {
+      await setItemStatus(client, itemId, {
+        ...(fallback.status ? { status: fallback.status } : {}),
+        ...(error !== undefined ? { error } : {}),
+        ...(fallback.waitingForPerson || isUserFixable(errorCode(error)) ? { needsReconnect: true } : {}),
+      });
+    });
+    return;
+  }
+  const userId = await ownerOf(deps.pool, item.clientUserId ?? event.payload.clientUserId);
+  await commit(async (client) => {
+    await storeItem(client, item, userId);
+  });
+}

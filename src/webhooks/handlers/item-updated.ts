@@ -1,0 +1,24 @@
+import { getItem } from '../../db/queries/items.ts';
+import { enqueue, QUEUES } from '../../sync/jobs.ts';
+import type { WebhookHandler } from '../types.ts';
+import { fetchItem, ownerOf, requireItemId } from './item-lookup.ts';
+import { storeItem } from './item-state.ts';
+
+/**
+ * `item/updated`: Pluggy finished a sync of the item (contract part 03 §2.6). Refresh its status
+ * and sync our copy. A successful update is also how a reconnection ends: the flag clears and the
+ * sync says why it runs.
+ */
+export const handleItemUpdated: WebhookHandler = async ({ deps, event, commit }) => {
+  const itemId = requireItemId(event);
+  const item = await fetchItem(deps.pluggy, itemId);
+  if (!item) return;
+  const userId = await ownerOf(deps.pool, item.clientUserId ?? event.payload.clientUserId);
+  await commit(async (client) => {
+    const before = await getItem(client, itemId);
+    if (before?.deletedAt) return;
+    const { item: after } = await storeItem(client, item, userId);
+    const reason = before?.needsReconnect && !after.needsReconnect ? 'reconnected' : 'webhook';
+    await enqueue(deps.boss, QUEUES.itemSync, { itemId, reason }, { db: client });
+  });
+};

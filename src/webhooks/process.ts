@@ -1,0 +1,156 @@
+import { withTransaction } from '../db/pool.ts';
+import { getEventByEventId, markFailed, markIgnored, markProcessed } from '../db/queries/webhookEvents.ts';
+import { QUEUES, type WebhookEventJob } from '../sync/jobs.ts';
+import { isHandledEvent } from './events.ts';
+import { lockEvent } from './eventLock.ts';
+import { HANDLERS } from './handlers/index.ts';
+import {
+  type HandlerContext,
+  type StoredWebhookEvent,
+  UnprocessableWebhookEvent,
+  type WebhookDeps,
+} from './types.ts';
+
+export type ProcessOutcome =
+  /** The handler ran and its effects are committed. */
+  | 'processed'
+  /** Already processed (or ignored) earlier: nothing done again. */
+  | 'already-done'
+  /** Not an event type this service acts on. */
+  | 'ignored'
+  /** The payload can never be processed; marked failed, not retried. */
+  | 'failed'
+  /** No stored event with this id. */
+  | 'missing';
+
+const MAX_ERROR_LENGTH = 2000;
+
+/**
+ * Processes one stored webhook event: dispatches it to the handler of its type, which does small
+ * database writes and enqueues sync jobs (never a sync inline: the sync workers hold the
+ * one-sync-per-item lock). A transient failure is recorded on the row and rethrown so the job
+ * queue retries with back-off; every attempt is counted on the row.
+ *
+ * `replay: true` runs the handler again even when the event was processed before (the CLI's
+ * `webhooks replay`).
+ */
+export async function processWebhookEvent(
+  deps: WebhookDeps,
+  eventId: string,
+  opts: { replay?: boolean } = {},
+): Promise<ProcessOutcome> {
+  const row = await getEventByEventId(deps.pool, eventId);
+  if (!row) {
+    deps.logger.warn({ eventId }, 'webhook event to process is not stored');
+    return 'missing';
+  }
+  if (!opts.replay && (row.outcome === 'processed' || row.outcome === 'ignored')) return 'already-done';
+  if (!isHandledEvent(row.event)) {
+    await markIgnored(deps.pool, eventId, `event type ${row.event} is not handled`);
+    return 'ignored';
+  }
+  const event: StoredWebhookEvent = {
+    eventId: row.eventId,
+    event: row.event,
+    itemId: row.itemId,
+    receivedAt: row.receivedAt,
+    payload: (row.raw ?? {}) as Record<string, unknown>,
+  };
+
+  let committed = false;
+  let alreadyDone = false;
+  const commit: HandlerContext['commit'] = async (fn) => {
+    if (committed) throw new Error(`handler of ${event.event} committed twice`);
+    await withTransaction(deps.pool, async (client) => {
+      const outcome = await lockEvent(client, eventId);
+      if (!opts.replay && outcome === 'processed') {
+        alreadyDone = true;
+        return;
+      }
+      await fn(client);
+      await markProcessed(client, eventId);
+    });
+    committed = true;
+  };
+
+  try {
+    await HANDLERS[row.event]({ deps, event, commit });
+    if (alreadyDone) return 'already-done';
+    // A handler with nothing to write (e.g. the item is already gone at Pluggy) still finished.
+    if (!committed) await markProcessed(deps.pool, eventId);
+    return 'processed';
+  } catch (err) {
+    const message = describe(err);
+    if (err instanceof UnprocessableWebhookEvent) {
+      deps.logger.warn({ eventId, event: row.event, error: message }, 'webhook event cannot be processed');
+      await markFailed(deps.pool, eventId, message);
+      return 'failed';
+    }
+    // Best effort: when the database itself is the failure, the job's retry is what matters.
+    await markFailed(deps.pool, eventId, message).catch(() => {});
+    throw err;
+  }
+}
+
+/** Error text for the row: PluggyError messages are already redacted; nothing else carries secrets. */
+function describe(err: unknown): string {
+  const e = err as { name?: string; code?: string; message?: string };
+  const text = `${e?.name ?? 'Error'}${e?.code ? ` (${e.code})` : ''}: ${e?.message ?? String(err)}`;
+  return text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH)}…` : text;
+}
+
+export type WebhookWorkerOptions = {
+  /** Events processed at once (each a pg-boss worker polling the queue). Default 2. */
+  concurrency?: number;
+  /** How often an idle worker polls; pg-boss's minimum is 0.5. Default 1. */
+  pollingIntervalSeconds?: number;
+};
+
+/**
+ * Consumes the webhook-event queue. Returns a stop function: stops fetching, then waits for the
+ * events in flight.
+ */
+export async function startWebhookWorker(
+  deps: WebhookDeps,
+  opts: WebhookWorkerOptions = {},
+): Promise<() => Promise<void>> {
+  const ids: string[] = [];
+  const running = new Set<Promise<unknown>>();
+  const handle = async (eventId: string, jobId: string) => {
+    try {
+      await processWebhookEvent(deps, eventId);
+    } catch (err) {
+      deps.logger.warn(
+        { eventId, jobId, error: describe(err) },
+        'webhook event processing failed; the queue retries it',
+      );
+      throw err;
+    }
+  };
+  for (let i = 0; i < Math.max(1, opts.concurrency ?? 2); i++) {
+    ids.push(
+      await deps.boss.work<WebhookEventJob>(
+        QUEUES.webhookEvent,
+        { batchSize: 1, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 1 },
+        async ([job]) => {
+          if (!job) return;
+          const p = handle(job.data.eventId, job.id);
+          const settled = p.catch(() => {});
+          running.add(settled);
+          try {
+            await p;
+          } finally {
+            running.delete(settled);
+          }
+        },
+      ),
+    );
+  }
+  let stopped = false;
+  return async () => {
+    if (stopped) return;
+    stopped = true;
+    for (const id of ids) await deps.boss.offWork({ id });
+    await Promise.all(running);
+  };
+}

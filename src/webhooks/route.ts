@@ -1,0 +1,86 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type pg from 'pg';
+import { AppError } from '../domain/errors.ts';
+import type { Logger } from '../log.ts';
+import { type Boss, QUEUES } from '../sync/jobs.ts';
+import { LEGACY_WEBHOOK_PATH, WEBHOOK_PATH, WEBHOOK_SECRET_HEADER } from './endpoint.ts';
+import { EnvelopeSchema } from './events.ts';
+import { recordWebhookEvent } from './receive.ts';
+import { secretMatcher } from './secret.ts';
+
+export type WebhookRouteDeps = {
+  pool: pg.Pool;
+  /** Checked at start: the webhook-event queue must exist before the receiver takes traffic. */
+  boss: Boss;
+  /** WEBHOOK_SECRET: what deliveries must present. */
+  secret: string;
+  logger: Logger;
+  /** Largest accepted body; Pluggy's events are well under 2 KiB. Default 256 KiB. */
+  bodyLimit?: number;
+};
+
+type SecretParams = { secret?: string };
+
+/**
+ * The Pluggy webhook receiver: authenticate, store the raw event and enqueue its processing
+ * atomically (one statement, see receive.ts), acknowledge. Nothing slow happens here (no Pluggy call, no per-event info log):
+ * Pluggy wants a 2xx within seconds (contract part 03 §2.3) and the path is benchmarked.
+ */
+export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
+  const bodyLimit = deps.bodyLimit ?? 256 * 1024;
+  const secretMatches = secretMatcher(deps.secret);
+
+  // Runs before the body is read or parsed: an unauthenticated caller gets 401, whatever it sent.
+  const authenticate = async (req: FastifyRequest<{ Params: SecretParams }>) => {
+    // Pluggy sends custom headers only for webhooks registered through POST /webhooks; deliveries
+    // to an item's or connect token's `webhookUrl` carry none (contract part 03 §2.1), so the
+    // secret may also travel as the last path segment: POST /webhooks/pluggy/<secret>.
+    const header = req.headers[WEBHOOK_SECRET_HEADER];
+    const fromPath = req.params.secret;
+    if (fromPath !== undefined) {
+      // Routing is done: blank the secret in the URL that request logs and problem bodies echo.
+      req.raw.url = `${WEBHOOK_PATH}/[redacted]`;
+    }
+    const presented = fromPath ?? (typeof header === 'string' ? header : undefined);
+    if (!secretMatches(presented)) {
+      throw new AppError('unauthorized', 'invalid-webhook-secret', 'Missing or wrong webhook secret.');
+    }
+  };
+
+  const receive = async (req: FastifyRequest<{ Params: SecretParams }>, reply: FastifyReply) => {
+    const parsed = EnvelopeSchema.safeParse(req.body);
+    if (!parsed.success) {
+      throw new AppError(
+        'invalid',
+        'invalid-webhook-payload',
+        'A webhook event must be a JSON object with string `event` and `eventId`.',
+        { errors: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
+      );
+    }
+    // Any failure (database down included) propagates to the shared error mapping: 503 with
+    // Retry-After for an unreachable database, 500 otherwise — never a 2xx for an uncommitted event.
+    const { duplicate } = await recordWebhookEvent(deps.pool, parsed.data);
+    if (duplicate) deps.logger.debug({ eventId: parsed.data.eventId }, 'webhook event redelivered');
+    return reply.code(200).send({ received: true, duplicate });
+  };
+
+  return async (app) => {
+    if (!(await deps.boss.getQueue(QUEUES.webhookEvent))) {
+      throw new Error(
+        `job queue ${QUEUES.webhookEvent} does not exist: start pg-boss with startBoss() first`,
+      );
+    }
+    const options = { bodyLimit, onRequest: authenticate };
+    app.post(WEBHOOK_PATH, options, receive);
+    app.post(`${WEBHOOK_PATH}/:secret`, options, receive);
+    app.post(LEGACY_WEBHOOK_PATH, {
+      ...options,
+      onSend: async (_req, reply, payload) => {
+        reply.header('deprecation', 'true');
+        reply.header('link', `<${WEBHOOK_PATH}>; rel="successor-version"`);
+        return payload;
+      },
+      handler: receive,
+    });
+  };
+}
