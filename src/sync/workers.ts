@@ -1,0 +1,146 @@
+import type PgBoss from 'pg-boss';
+import type { SyncDeps } from './deps.ts';
+import { deleteTransactions } from './deleteTransactions.ts';
+import { ItemBusyError } from './itemLock.ts';
+import {
+  type Boss,
+  enqueue,
+  type ItemPurgeJob,
+  type ItemSyncJob,
+  type JobPayloads,
+  QUEUES,
+  type QueueName,
+  type TransactionIdsJob,
+  type TransactionsCreatedJob,
+} from './jobs.ts';
+import { purgeItem } from './purgeItem.ts';
+import { refreshTransactions } from './refreshTransactions.ts';
+import { describeError } from './runRecord.ts';
+import { runSafetyNet } from './safetyNet.ts';
+import { syncItem } from './syncItem.ts';
+import { syncNewTransactions } from './syncNewTransactions.ts';
+
+export type SyncWorkerDeps = SyncDeps & {
+  boss: Boss;
+  /** The service passes its whole config; only `sync` is read. */
+  config?: { sync: { staleAfterHours: number; concurrency: number } };
+};
+
+export type SyncWorkerOptions = {
+  /** Jobs of each queue run at once in this process (default config SYNC_CONCURRENCY, else 2). */
+  concurrency?: number;
+  /** Default config SYNC_STALE_AFTER_HOURS, else 24. */
+  staleAfterHours?: number;
+  /** When the safety net runs (cron, UTC); default every 15 minutes. */
+  safetyNetCron?: string;
+  /** How often an idle worker polls its queue (default 2 s). */
+  pollingIntervalSeconds?: number;
+  /** How long a job waits for another job of the same item before stepping aside (default 5 s). */
+  lockWaitMs?: number;
+  /** A job that stepped aside is queued again this much later (default 30 s). */
+  busyRetrySeconds?: number;
+};
+
+type Handler<Q extends QueueName> = (
+  data: JobPayloads[Q],
+  jobId: string,
+  lock: { lockWaitMs: number },
+) => Promise<unknown>;
+
+/**
+ * Consumes every sync queue of jobs.ts except `webhook-event` (the webhook receiver's own worker).
+ * Each job takes its item's lock; if another job of the same item holds it past a short wait, the
+ * job steps aside — queued again a little later (item syncs coalesce into the one already queued)
+ * — instead of holding a worker or spending a retry. Any other failure is thrown to pg-boss, which
+ * retries with back-off (queue settings in jobs.ts) and finally keeps the job as failed; every
+ * attempt is also a failed sync_runs row with its error. Returns a stop function.
+ */
+export async function startSyncWorkers(
+  deps: SyncWorkerDeps,
+  opts: SyncWorkerOptions = {},
+): Promise<() => Promise<void>> {
+  const { boss, logger } = deps;
+  const concurrency = Math.max(1, opts.concurrency ?? deps.config?.sync.concurrency ?? 2);
+  const staleAfterHours = opts.staleAfterHours ?? deps.config?.sync.staleAfterHours ?? 24;
+  const lockWaitMs = opts.lockWaitMs ?? 5_000;
+  const busyRetrySeconds = opts.busyRetrySeconds ?? 30;
+  const workOptions = {
+    batchSize: 1,
+    includeMetadata: true as const,
+    pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 2,
+  };
+  const ids: string[] = [];
+  const running = new Set<Promise<void>>();
+
+  const register = async <Q extends QueueName>(queue: Q, count: number, handle: Handler<Q>) => {
+    for (let i = 0; i < count; i++) {
+      const id = await boss.work<JobPayloads[Q]>(queue, workOptions, async (jobs) => {
+        for (const job of jobs) {
+          const p = runJob(queue, job, handle);
+          const tracked = p.then(
+            () => {},
+            () => {},
+          );
+          running.add(tracked);
+          try {
+            await p;
+          } finally {
+            running.delete(tracked);
+          }
+        }
+      });
+      ids.push(id);
+    }
+  };
+
+  const runJob = async <Q extends QueueName>(
+    queue: Q,
+    job: PgBoss.JobWithMetadata<JobPayloads[Q]>,
+    handle: Handler<Q>,
+  ) => {
+    const log = logger.child({ queue, jobId: job.id, itemId: (job.data as { itemId?: string }).itemId });
+    try {
+      await handle(job.data, job.id, { lockWaitMs });
+    } catch (err) {
+      if (err instanceof ItemBusyError) {
+        const again = await enqueue(boss, queue, job.data, { startAfter: busyRetrySeconds });
+        log.info({ requeued: again ?? 'coalesced' }, 'item busy with another job; stepped aside');
+        return;
+      }
+      const final = job.retryCount >= job.retryLimit;
+      log[final ? 'error' : 'warn'](
+        { err: describeError(err), attempt: job.retryCount + 1, of: job.retryLimit + 1 },
+        final ? 'sync job failed for good' : 'sync job failed; will retry',
+      );
+      throw err;
+    }
+  };
+
+  await register(QUEUES.itemSync, concurrency, (data: ItemSyncJob, jobId, lock) =>
+    syncItem(deps, data.itemId, { reason: data.reason, jobId, ...lock }),
+  );
+  await register(QUEUES.transactionsCreated, concurrency, (data: TransactionsCreatedJob, jobId, lock) =>
+    syncNewTransactions(deps, data, { jobId, ...lock }),
+  );
+  await register(QUEUES.transactionsUpdated, concurrency, (data: TransactionIdsJob, jobId, lock) =>
+    refreshTransactions(deps, data, { jobId, ...lock }),
+  );
+  await register(QUEUES.transactionsDeleted, concurrency, (data: TransactionIdsJob, jobId, lock) =>
+    deleteTransactions(deps, data, { jobId, ...lock }),
+  );
+  await register(QUEUES.itemPurge, 1, (data: ItemPurgeJob, jobId, lock) =>
+    purgeItem(deps, data.itemId, { jobId, ...lock }),
+  );
+  await register(QUEUES.safetyNet, 1, () => runSafetyNet(deps, { staleAfterHours }));
+  await boss.schedule(QUEUES.safetyNet, opts.safetyNetCron ?? '*/15 * * * *', {}, { tz: 'UTC' });
+
+  let stopped = false;
+  return async () => {
+    if (stopped) return;
+    stopped = true;
+    // offWork only stops fetching; the jobs already running are awaited here.
+    for (const id of ids)
+      await boss.offWork({ id }).catch((err: Error) => logger.warn({ err }, 'offWork failed'));
+    await Promise.all(running);
+  };
+}
