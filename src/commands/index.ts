@@ -8,6 +8,11 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   },
   migrate: { summary: 'apply database migrations', load: () => import('./migrate.ts') },
   sandbox: { summary: 'run the local Pluggy sandbox', load: () => import('./sandbox.ts') },
+  sync: { summary: 'sync one item now, in the foreground, with progress', load: () => import('./sync.ts') },
+  backfill: {
+    summary: 'sync every item we hold (--all), in the foreground, with progress',
+    load: () => import('./backfill.ts'),
+  },
   webhooks: {
     summary: 'register or list Pluggy webhooks; replay a stored event',
     load: () => import('./webhooks.ts'),
