@@ -880,6 +880,21 @@ function generateCardRows(
       updatedAt: iso(sink.createdAt),
     });
   }
+  // A cycle without purchases has no payment: top up with open-cycle purchases (they touch no bill).
+  const openFrom = addMonths(closingFor(today, card.closingDay), -1, card.closingDay) + DAY_MS;
+  while (rows.length < count) {
+    const m = rng.pick(MERCHANTS);
+    const date = randomDay(rng, Math.max(openFrom, from), now);
+    pushRow(
+      sink,
+      rows,
+      date,
+      rng.int(m.min, m.max),
+      book.cardPurchase(m, false),
+      'PENDING',
+      cardMeta(acct, date, date, m.mcc, undefined),
+    );
+  }
   rows.sort(compareRows);
   acct.rows = rows;
   acct.bills = bills;

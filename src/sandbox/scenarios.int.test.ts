@@ -1,0 +1,184 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Sandbox, startSandbox } from './index.ts';
+import { apiKey, call, client, startReceiver } from './test-helpers.ts';
+
+/**
+ * Scenario controls: the clock and auto-sync, a login that stops working, a revoked consent,
+ * determinism by seed, and the admin API over HTTP.
+ */
+
+const HOUR = 3_600_000;
+type Receiver = Awaited<ReturnType<typeof startReceiver>>;
+
+describe('scenarios', () => {
+  let sb: Sandbox;
+  let api: ReturnType<typeof client>;
+  let hub: Receiver;
+
+  beforeAll(async () => {
+    sb = await startSandbox({
+      stepDelayMs: 2,
+      now: new Date('2025-01-20T09:30:00.000Z'),
+      size: { transactionsPerAccount: 60 },
+      webhookRetry: { attempts: 2, delaysMs: [5], timeoutMs: 500 },
+    });
+    api = client(sb.url, await apiKey(sb.url));
+    hub = await startReceiver();
+    await api.post('/webhooks', { event: 'all', url: `${hub.url}/all` });
+  });
+  afterAll(async () => {
+    await sb?.close();
+    await hub?.close();
+  });
+
+  const eventsFor = async (itemId: string) => {
+    await sb.admin.waitForDeliveries();
+    return hub.events('/all').filter((e) => e.itemId === itemId);
+  };
+
+  it('moves the clock: each passed nextAutoSyncAt runs an auto-sync with new rows and webhooks', async () => {
+    const item = await sb.admin.createItemNow({ clientUserId: 'clock' });
+    const mfaItem = await sb.admin.createItemNow({ connectorId: 3 });
+    expect(mfaItem.nextAutoSyncAt).toBeNull();
+    const before = sb.admin.truth(item.id);
+    const checking = before.accounts.find((a) => a.subtype === 'CHECKING_ACCOUNT')!;
+    const countBefore = before.transactionsByAccount[checking.id]!.length;
+    const start = sb.admin.now().getTime();
+
+    await sb.admin.advanceClock(3 * 24 * HOUR + HOUR);
+    expect(sb.admin.now().getTime() - start).toBeGreaterThanOrEqual(73 * HOUR);
+
+    const events = await eventsFor(item.id);
+    const updates = events.filter((e) => e.event === 'item/updated');
+    expect(updates).toHaveLength(3);
+    expect(updates.every((e) => e.triggeredBy === 'SYNC')).toBe(true);
+    const created = events.filter((e) => e.event === 'transactions/created' && e.accountId === checking.id);
+    expect(created).toHaveLength(3);
+    const after = sb.admin.truth(item.id).transactionsByAccount[checking.id]!;
+    expect(after.length - countBefore).toBe(created.reduce((s, e) => s + e.transactionsCount, 0));
+    // Each announcement lists exactly the rows created by that sync.
+    for (const e of created) {
+      const rows = (await api.get(e.createdTransactionsLink.slice(sb.url.length))).body.results;
+      expect(rows.every((t: { createdAt: string }) => t.createdAt >= e.transactionsCreatedAtFrom)).toBe(true);
+    }
+    const synced = (await api.get(`/items/${item.id}`)).body;
+    expect(Date.parse(synced.nextAutoSyncAt)).toBeGreaterThan(sb.admin.now().getTime());
+    expect(Date.parse(synced.lastUpdatedAt)).toBeGreaterThan(start + 2 * 24 * HOUR);
+    expect((await eventsFor(mfaItem.id)).filter((e) => e.event === 'item/updated')).toHaveLength(0);
+  });
+
+  it('requireRelogin: LOGIN_ERROR + item/error; stored credentials keep failing until new ones arrive', async () => {
+    const item = await sb.admin.createItemNow({});
+    await sb.admin.requireRelogin(item.id);
+    const failed = (await api.get(`/items/${item.id}`)).body;
+    expect(failed).toMatchObject({
+      status: 'LOGIN_ERROR',
+      executionStatus: 'INVALID_CREDENTIALS',
+      error: { code: 'INVALID_CREDENTIALS' },
+      consecutiveFailedLoginAttempts: 1,
+      nextAutoSyncAt: null,
+    });
+    expect((await eventsFor(item.id)).filter((e) => e.event === 'item/error')).toHaveLength(1);
+    // Advancing the clock does not auto-sync a LOGIN_ERROR item.
+    await sb.admin.advanceClock(25 * HOUR);
+    expect((await api.get(`/items/${item.id}`)).body.status).toBe('LOGIN_ERROR');
+
+    await api.patch(`/items/${item.id}`, {});
+    const again = await sb.admin.waitForItemStatus(item.id, 'LOGIN_ERROR');
+    expect(again.consecutiveFailedLoginAttempts).toBe(2);
+    const refused = await api.patch(`/items/${item.id}`, { parameters: { password: 'password-ok' } });
+    expect(refused.body).toMatchObject({ code: 400, codeDescription: 'TOO_MANY_CONSECUTIVE_LOGIN_FAILURES' });
+
+    await sb.admin.advanceClock(16 * 60_000);
+    await api.patch(`/items/${item.id}`, { parameters: { password: 'password-ok' } });
+    const ok = await sb.admin.waitForItemStatus(item.id, 'UPDATED');
+    expect(ok).toMatchObject({ consecutiveFailedLoginAttempts: 0, error: null });
+  });
+
+  it('revokeConsent: item/error, data endpoints answer empty until the user renews', async () => {
+    const item = await sb.admin.createItemNow({ connectorId: 600 });
+    const accountId = sb.admin.truth(item.id).accounts[0]!.id;
+    const consents = await api.get(`/consents?itemId=${item.id}`);
+    expect(consents.body.results[0]).toMatchObject({ itemId: item.id, revokedAt: null });
+    expect(consents.body.results[0].openFinancePermissionsGranted.length).toBeGreaterThan(0);
+
+    await sb.admin.revokeConsent(item.id);
+    expect((await eventsFor(item.id)).filter((e) => e.event === 'item/error')).toHaveLength(1);
+    expect((await api.get(`/accounts?itemId=${item.id}`)).body).toMatchObject({ total: 0, results: [] });
+    expect((await api.get(`/v2/transactions?accountId=${accountId}`)).body).toEqual({
+      results: [],
+      next: null,
+    });
+    expect((await api.get(`/investments?itemId=${item.id}`)).body.results).toEqual([]);
+    expect((await api.get(`/identity?itemId=${item.id}`)).status).toBe(404);
+    expect((await api.get(`/consents?itemId=${item.id}`)).body.results[0].revokedAt).toEqual(
+      expect.any(String),
+    );
+
+    await api.patch(`/items/${item.id}`, {});
+    await sb.admin.waitForItemStatus(item.id, 'UPDATED');
+    expect((await api.get(`/accounts?itemId=${item.id}`)).body.total).toBeGreaterThan(0);
+    expect((await api.get(`/consents?itemId=${item.id}`)).body.results[0].revokedAt).toBeNull();
+  });
+
+  it('waitForItemStatus rejects when the execution settles elsewhere', async () => {
+    const r = await api.post('/items', {
+      connectorId: 2,
+      parameters: { user: 'user-error', password: 'password-ok' },
+    });
+    await expect(sb.admin.waitForItemStatus(r.body.id, 'UPDATED')).rejects.toThrow(/settled at OUTDATED/);
+  });
+
+  it('exposes the same controls over HTTP under /__sandbox', async () => {
+    const made = await call(sb.url, 'POST', '/__sandbox/items', { body: { connectorId: 8 } });
+    expect(made.body).toMatchObject({ status: 'UPDATED', connector: { id: 8, type: 'BUSINESS_BANK' } });
+    const truth = await call(sb.url, 'GET', `/__sandbox/items/${made.body.id}/truth`);
+    expect(truth.body.accounts.length).toBeGreaterThan(0);
+    const identity = await api.get(`/identity?itemId=${made.body.id}`);
+    expect(identity.body).toMatchObject({ documentType: 'CNPJ', companyName: expect.any(String) });
+
+    const added = await call(sb.url, 'POST', `/__sandbox/items/${made.body.id}/transactions`, {
+      body: { count: 2 },
+    });
+    expect(added.body).toHaveLength(2);
+    const fault = await call(sb.url, 'POST', '/__sandbox/faults', {
+      body: { path: '/categories', times: 1, kind: 'respond', status: 500 },
+    });
+    expect(fault.body.id).toEqual(expect.any(String));
+    expect((await api.get('/categories')).status).toBe(500);
+    const clock = await call(sb.url, 'POST', '/__sandbox/clock/advance', { body: { ms: 1000 } });
+    expect(clock.body.now).toEqual(expect.any(String));
+    expect(
+      (await call(sb.url, 'GET', '/__sandbox/items/00000000-0000-4000-8000-000000000000/truth')).status,
+    ).toBe(404);
+    // Admin traffic stays out of the Pluggy request log.
+    expect(sb.admin.requests().some((r) => r.path.startsWith('/__sandbox'))).toBe(false);
+  });
+});
+
+describe('determinism', () => {
+  it('gives the same item ids, accounts and transactions for the same seed and clock', async () => {
+    const now = new Date('2025-05-05T10:00:00.000Z');
+    const [a, b, c] = await Promise.all([
+      startSandbox({ seed: 7, now, size: { transactionsPerAccount: 50 } }),
+      startSandbox({ seed: 7, now, size: { transactionsPerAccount: 50 } }),
+      startSandbox({ seed: 8, now, size: { transactionsPerAccount: 50 } }),
+    ]);
+    try {
+      const [ia, ib, ic] = await Promise.all([a, b, c].map((s) => s.admin.createItemNow({})));
+      expect(ia!.id).toBe(ib!.id);
+      expect(ia!.id).not.toBe(ic!.id);
+      const strip = (t: ReturnType<Sandbox['admin']['truth']>) =>
+        Object.values(t.transactionsByAccount).map((rows) =>
+          rows.map((r) => [r.id, r.amount, r.description, r.date]),
+        );
+      expect(strip(a.admin.truth(ia!.id))).toEqual(strip(b.admin.truth(ib!.id)));
+      expect(a.admin.truth(ia!.id).accounts.map((x) => x.id)).toEqual(
+        b.admin.truth(ib!.id).accounts.map((x) => x.id),
+      );
+      expect(strip(a.admin.truth(ia!.id))).not.toEqual(strip(c.admin.truth(ic!.id)));
+    } finally {
+      await Promise.all([a, b, c].map((s) => s.close()));
+    }
+  });
+});
