@@ -268,6 +268,28 @@ describe('sandbox HTTP API', () => {
       expect((await api.get('/nope')).status).toBe(404);
     });
 
+    it('refuses new connections to an OFFLINE connector and duplicate credentials with avoidDuplicates', async () => {
+      const params = { user: 'user-ok', password: 'password-ok' };
+      const first = await create(0, params);
+      await sb.admin.waitForItemStatus(first.body.id, 'UPDATED');
+      const dup = await create(0, params, { avoidDuplicates: true });
+      expect(dup.body).toMatchObject({
+        code: 400,
+        codeDescription: 'ITEM_USER_ALREADY_EXISTS',
+        items: [first.body.id],
+      });
+
+      await sb.admin.setConnectorStatus(0, 'OFFLINE');
+      try {
+        expect((await create(0, params)).status).toBe(400);
+        expect((await api.patch(`/items/${first.body.id}`, {})).status).toBe(400);
+        expect((await api.get('/connectors/0')).body.health.status).toBe('OFFLINE');
+      } finally {
+        await sb.admin.setConnectorStatus(0, 'ONLINE');
+      }
+      expect((await create(0, params)).status).toBe(200);
+    });
+
     it('deletes an item with 200 {count:1}; its data is gone', async () => {
       const item = await sb.admin.createItemNow({});
       const acct = (await api.get(`/accounts?itemId=${item.id}`)).body.results[0];

@@ -147,6 +147,10 @@ export class Executor {
     await this.step(run, trigger);
 
     const style = loginStyle(item.connector);
+    // An institution that went OFFLINE while the item was queued (auto-sync) cannot be reached.
+    if (item.connector.health.status === 'OFFLINE') {
+      return this.finishFailure(item, trigger, failure('SITE_NOT_AVAILABLE'));
+    }
     let outcome: Outcome = item.credentialsInvalid
       ? failure('INVALID_CREDENTIALS')
       : loginOutcome(item.connector, item.parameters);
@@ -310,6 +314,10 @@ export class Executor {
       lastExecutionEndedAt: now,
     });
     notifier.item(item, trigger.kind === 'create' ? 'item/created' : 'item/updated', trigger.triggeredBy);
+    this.d.logger.debug(
+      { itemId: item.id, trigger: trigger.kind, newRows: arrived.reduce((n, a) => n + a.rows.length, 0) },
+      'sandbox item synced',
+    );
     for (const { acct, rows } of arrived) {
       if (rows.length === 0) continue;
       const minDate = Math.min(...rows.map((r) => r.date));
@@ -336,6 +344,10 @@ export class Executor {
       nextAutoSyncAt: !loginError && this.autoSyncable(item) ? now + AUTO_SYNC_EVERY_MS : null,
       lastExecutionEndedAt: now,
     });
+    this.d.logger.debug(
+      { itemId: item.id, trigger: trigger.kind, code: f.code },
+      'sandbox item execution failed',
+    );
     // The item/error payload names the credential involved while the prompt is still known.
     this.d.notifier.item(item, 'item/error', trigger.triggeredBy, error);
     if (item.parameter) this.touch(item, { parameter: null });
