@@ -1,5 +1,5 @@
 import type { PluggyClient, Webhook } from '../pluggy/index.ts';
-import { WEBHOOK_SECRET_HEADER } from './endpoint.ts';
+import { WEBHOOK_PATH, WEBHOOK_SECRET_HEADER } from './endpoint.ts';
 
 export type RegisterWebhookInput = {
   /** Where Pluggy delivers: our receiver, e.g. https://bridge.example.com/webhooks/pluggy. */
@@ -36,6 +36,34 @@ export async function registerWebhook(
 }
 
 function sameUrl(a: string, b: string): boolean {
-  const norm = (u: string) => u.replace(/\/+$/, '').toLowerCase();
+  const norm = (u: string) => {
+    try {
+      return new URL(u).toString().replace(/\/+$/, '');
+    } catch {
+      return u;
+    }
+  };
   return norm(a) === norm(b);
+}
+
+/**
+ * The receiver URL to register. Pluggy accepts only public HTTPS URLs (contract part 03 §1.4), so
+ * anything else is refused up front — except against the local sandbox, which delivers over plain
+ * HTTP on loopback. A bare origin gets the receiver path appended.
+ */
+export function webhookTargetUrl(given: string, opts: { local: boolean }): string {
+  let url: URL;
+  try {
+    url = new URL(given);
+  } catch {
+    throw new Error('--url is not an absolute URL');
+  }
+  if (url.username || url.password) throw new Error('--url must not contain credentials');
+  if (url.protocol !== 'https:' && !(opts.local && url.protocol === 'http:')) {
+    throw new Error(
+      `--url must be https (Pluggy delivers only to public HTTPS URLs; plain http is accepted only for the local sandbox): ${url.origin}`,
+    );
+  }
+  if (url.pathname === '/' || url.pathname === '') url.pathname = WEBHOOK_PATH;
+  return url.toString();
 }

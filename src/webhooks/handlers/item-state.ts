@@ -32,30 +32,28 @@ export function isUserFixable(code: string | undefined): boolean {
 }
 
 /**
- * What the item's current state says about needs-reconnect: true when the person must go through
- * Connect again, false once Pluggy reports the item UPDATED (a successful sync: the person is
- * back), undefined while in between (updating, or a transient error) — the flag stays as it is.
- * Decided from the item as fetched now, never from the event alone: events arrive late and out of
- * order (contract part 03 §2.5), and a stale item/waiting_user_input must not flag an item that
- * has since finished.
+ * Whether the item, as Pluggy reports it NOW, waits for the person: an MFA prompt, an action at
+ * the bank, or a login error only they can fix. Decided from the fetched item, never from the
+ * event alone: events arrive late and out of order (contract part 03 §2.5), and a stale
+ * item/waiting_user_input must not flag an item that has finished since.
+ *
+ * Handlers only ever SET needs-reconnect. It is cleared by the next successful sync of the item
+ * (src/sync/syncItem.ts), which item/updated starts with reason 'reconnected' when the item was
+ * flagged: the person is told "fixed" only once their data is current again.
  */
-export function reconnectFlagOf(
-  item: Pick<Item, 'status' | 'executionStatus' | 'error'>,
-): boolean | undefined {
-  if (item.status === 'UPDATED') return false;
+export function needsPerson(item: Pick<Item, 'status' | 'executionStatus' | 'error'>): boolean {
   if (WAITING_FOR_PERSON.has(item.status)) return true;
   if (item.status === 'LOGIN_ERROR' || item.status === 'OUTDATED') {
-    return isUserFixable(errorCode(item.error) ?? item.executionStatus) ? true : undefined;
+    return isUserFixable(errorCode(item.error) ?? item.executionStatus);
   }
-  return undefined;
+  return false;
 }
 
-/** Stores Pluggy's view of the item, linked to its owner, with the needs-reconnect it implies. */
+/** Stores Pluggy's view of the item, linked to its owner, flagged when it waits for the person. */
 export async function storeItem(db: Db, item: Item, userId: string | undefined) {
-  const flag = reconnectFlagOf(item);
   return upsertItemFromPluggy(db, item, {
     ...(userId ? { userId } : {}),
-    ...(flag !== undefined ? { needsReconnect: flag } : {}),
+    ...(needsPerson(item) ? { needsReconnect: true } : {}),
   });
 }
 

@@ -6,8 +6,8 @@ import { storeItem } from './item-state.ts';
 
 /**
  * `item/updated`: Pluggy finished a sync of the item (contract part 03 §2.6). Refresh its status
- * and sync our copy. A successful update is also how a reconnection ends: the flag clears and the
- * sync says why it runs.
+ * and sync our copy. When the item was flagged for reconnection, this is how the reconnection
+ * ends: the sync runs as 'reconnected' and its success clears the flag.
  */
 export const handleItemUpdated: WebhookHandler = async ({ deps, event, commit }) => {
   const itemId = requireItemId(event);
@@ -17,8 +17,8 @@ export const handleItemUpdated: WebhookHandler = async ({ deps, event, commit })
   await commit(async (client) => {
     const before = await getItem(client, itemId);
     if (before?.deletedAt) return;
-    const { item: after } = await storeItem(client, item, userId);
-    const reason = before?.needsReconnect && !after.needsReconnect ? 'reconnected' : 'webhook';
+    await storeItem(client, item, userId);
+    const reason = before?.needsReconnect && item.status === 'UPDATED' ? 'reconnected' : 'webhook';
     await enqueue(deps.boss, QUEUES.itemSync, { itemId, reason }, { db: client });
   });
 };
