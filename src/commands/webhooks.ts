@@ -2,11 +2,11 @@ import { parseArgs } from 'node:util';
 import { type Config, loadConfig } from '../config.ts';
 import { openDatabase } from '../db/open.ts';
 import { createLogger } from '../log.ts';
-import { createPluggyClient, type PluggyClient } from '../pluggy/index.ts';
+import { createPluggyClient, type PluggyClient, PluggyError } from '../pluggy/index.ts';
 import { startBoss } from '../sync/jobs.ts';
 import { WEBHOOK_PATH } from '../webhooks/endpoint.ts';
 import { processWebhookEvent } from '../webhooks/process.ts';
-import { registerWebhook } from '../webhooks/register.ts';
+import { registerWebhook, webhookTargetUrl } from '../webhooks/register.ts';
 
 export { registerWebhook } from '../webhooks/register.ts';
 
@@ -25,19 +25,31 @@ const USAGE = `usage: npm run cli -- webhooks <subcommand>
 /** `npm run cli -- webhooks register|list|replay`. */
 export async function run(argv: string[] = []): Promise<void> {
   const [sub, ...rest] = argv;
-  switch (sub) {
-    case 'register':
-      return register(rest);
-    case 'list':
-      return list();
-    case 'replay':
-      return replay(rest);
-    default:
-      process.stderr.write(sub && sub !== 'help' && sub !== '--help' ? `unknown subcommand: ${sub}\n\n` : '');
-      process.stderr.write(USAGE);
-      if (sub !== 'help' && sub !== '--help') process.exitCode = 2;
+  try {
+    switch (sub) {
+      case 'register':
+        return await register(rest);
+      case 'list':
+        return await list();
+      case 'replay':
+        return await replay(rest);
+    }
+  } catch (err) {
+    // Expected failures (Pluggy or the sandbox unreachable, a bad --url) get one line, no stack;
+    // PluggyError messages are redacted at the source.
+    const badArgs = String((err as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS');
+    if (!(err instanceof PluggyError) && !(err instanceof UsageError) && !badArgs) throw err;
+    process.stderr.write(`webhooks ${sub}: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+    return;
   }
+  const asked = !sub || sub === 'help' || sub === '--help';
+  if (!asked) process.stderr.write(`unknown subcommand: ${sub}\n\n`);
+  (asked ? process.stdout : process.stderr).write(USAGE);
+  if (!asked) process.exitCode = 2;
 }
+
+class UsageError extends Error {}
 
 /**
  * The Pluggy API this command talks to. In local mode the sandbox lives inside the running
@@ -55,28 +67,6 @@ function pluggyFor(config: Config): { pluggy: PluggyClient; local: boolean } {
   return { pluggy, local };
 }
 
-/**
- * The receiver URL to register. Pluggy accepts only public HTTPS URLs (contract part 03 §1.4), so
- * anything else is refused up front — except against the local sandbox, which delivers over plain
- * HTTP on loopback. A bare origin gets the receiver path appended.
- */
-export function webhookTargetUrl(given: string, opts: { local: boolean }): string {
-  let url: URL;
-  try {
-    url = new URL(given);
-  } catch {
-    throw new Error(`--url is not an absolute URL: ${given}`);
-  }
-  if (url.protocol !== 'https:' && !(opts.local && url.protocol === 'http:')) {
-    throw new Error(
-      `--url must be https (Pluggy delivers only to public HTTPS URLs; plain http is accepted only for the local sandbox): ${given}`,
-    );
-  }
-  if (url.username || url.password) throw new Error('--url must not contain credentials');
-  if (url.pathname === '/' || url.pathname === '') url.pathname = WEBHOOK_PATH;
-  return url.toString();
-}
-
 async function register(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -84,7 +74,12 @@ async function register(argv: string[]): Promise<void> {
   });
   const config = loadConfig();
   const { pluggy, local } = pluggyFor(config);
-  const url = webhookTargetUrl(values.url ?? `${config.publicBaseUrl}${WEBHOOK_PATH}`, { local });
+  let url: string;
+  try {
+    url = webhookTargetUrl(values.url ?? `${config.publicBaseUrl}${WEBHOOK_PATH}`, { local });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
   const { action, webhook } = await registerWebhook(pluggy, {
     url,
     secret: config.webhookSecret,

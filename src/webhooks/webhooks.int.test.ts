@@ -22,7 +22,7 @@ import { type Boss, QUEUES, startBoss } from '../sync/jobs.ts';
 import { storedSnapshot, truthSnapshot } from '../sync/testing/harness.ts';
 import { startSyncWorkers } from '../sync/workers.ts';
 import { getConnectorStatus } from './connectorStatuses.ts';
-import { startWebhookWorker } from './process.ts';
+import { processWebhookEvent, startWebhookWorker } from './process.ts';
 import { registerWebhook } from './register.ts';
 import { webhookRoutes } from './route.ts';
 import { startTcpProxy, type TcpProxy } from './testing/tcpProxy.ts';
@@ -308,6 +308,78 @@ describe('webhooks end to end (sandbox → HTTP → database → workers)', () =
       status: 'UNSTABLE',
       eventId: payload.eventId,
     });
+  });
+});
+
+describe('processing', () => {
+  const deps = () => ({ pool, pluggy, boss, logger });
+
+  it('a Pluggy outage fails the attempt (recorded on the event), and the queue retries it to success', async () => {
+    const [created] = deliveriesOf('item/created');
+    const itemId = payloadOf(created!).itemId as string;
+    // More failures than one attempt's client-side retries (4 sends), fewer than two attempts'.
+    sandbox.admin.addFault({
+      method: 'GET',
+      path: `/items/${itemId}`,
+      kind: 'respond',
+      status: 503,
+      times: 4,
+    });
+    const before = deliveriesOf('item/error', itemId).length;
+    await sandbox.admin.requireRelogin(itemId);
+    const delivery = await eventually(
+      'item/error delivered',
+      async () => deliveriesOf('item/error', itemId)[before],
+    );
+    const eventId = payloadOf(delivery).eventId as string;
+    const failed = await eventually('the failed attempt recorded', async () => {
+      const [row] = await eventRow(eventId);
+      return row?.outcome === 'failed' ? row : undefined;
+    });
+    expect(failed.error).toMatch(/PluggyError \(unavailable\)/);
+    await eventually(
+      'the retry processed',
+      async () => (await eventRow(eventId))[0]?.outcome === 'processed',
+    );
+    expect(await eventRow(eventId)).toMatchObject([{ attempts: 2, error: null }]);
+    expect(await itemRow(itemId)).toMatchObject({ status: 'LOGIN_ERROR', needsReconnect: true });
+  });
+
+  it('an event that can never be processed is marked failed once, without retries', async () => {
+    const eventId = randomUUID();
+    const body = JSON.stringify({ event: 'transactions/updated', eventId, itemId: randomUUID() });
+    expect((await post('/webhooks/pluggy', body, { 'x-webhook-secret': SECRET })).status).toBe(200);
+    const row = await eventually('marked failed', async () => {
+      const [r] = await eventRow(eventId);
+      return r?.outcome === 'failed' ? r : undefined;
+    });
+    expect(row).toMatchObject({ attempts: 1, error: expect.stringContaining('no transactionIds') });
+    await eventually('its job completed, not retried', async () => {
+      const { rows } = await db.pool.query<{ state: string; retry_count: number }>(
+        `SELECT state, retry_count FROM pgboss.job WHERE name = $1 AND data->>'eventId' = $2`,
+        [QUEUES.webhookEvent, eventId],
+      );
+      return rows[0]?.state === 'completed' && rows[0].retry_count === 0;
+    });
+  });
+
+  it('replay re-runs a processed event on demand; plain reprocessing does nothing', async () => {
+    const [delivery] = deliveriesOf('transactions/created');
+    const payload = payloadOf(delivery!);
+    const job = {
+      itemId: payload.itemId,
+      accountId: payload.accountId,
+      createdAtFrom: payload.transactionsCreatedAtFrom,
+    };
+    const count = async () =>
+      (await jobsOf(QUEUES.transactionsCreated)).filter((d) => isDeepStrictEqual(d, job)).length;
+    const before = await count();
+    expect(before).toBeGreaterThan(0);
+    expect(await processWebhookEvent(deps(), payload.eventId as string)).toBe('already-done');
+    expect(await count()).toBe(before);
+    expect(await processWebhookEvent(deps(), payload.eventId as string, { replay: true })).toBe('processed');
+    expect(await count()).toBe(before + 1);
+    expect(await processWebhookEvent(deps(), randomUUID())).toBe('missing');
   });
 });
 
