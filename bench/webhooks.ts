@@ -1,9 +1,10 @@
 /**
  * Webhook receiver throughput: `npx tsx bench/webhooks.ts [--requests 20000] [--concurrency 50]`.
  *
- * The real receiver (route + one transaction: insert into webhook_events, pg-boss enqueue, COMMIT)
- * on a fresh test database with durable commits (synchronous_commit as the server has it, `on` by
- * default), listening on loopback in this process. The load comes from a separate child process
+ * The real receiver (webhook route: auth, envelope check, then the event row and its pg-boss job
+ * written by one statement, concurrent deliveries batched — src/webhooks/receive.ts) on a fresh
+ * test database with durable commits (synchronous_commit as the server has it, `on` by default),
+ * listening on loopback in this process. The load comes from a separate child process
  * (node:http, keep-alive, N in flight, unique eventIds), so generating load does not steal this
  * event loop. Prints a markdown table and writes it to bench/results/webhooks.md.
  *
@@ -128,13 +129,49 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
+async function runGenerator(
+  target: string,
+  secret: string,
+  total: number,
+  concurrency: number,
+  maxSeconds: number,
+) {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      HERE,
+      '--generate',
+      target,
+      '--secret',
+      secret,
+      '--requests',
+      String(total),
+      '--concurrency',
+      String(concurrency),
+      '--max-seconds',
+      String(maxSeconds),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`load generator exited with ${code}`);
+  return JSON.parse(out) as LoadResult & { warm: number };
+}
+
 async function main() {
   const { values } = parseArgs({
     options: {
       requests: { type: 'string', default: '20000' },
+      rounds: { type: 'string', default: '3' },
       concurrency: { type: 'string', default: '50' },
       'max-seconds': { type: 'string', default: '60' },
-      pool: { type: 'string', default: '20' },
+      pool: { type: 'string', default: '10' },
       generate: { type: 'string' },
       secret: { type: 'string' },
     },
@@ -169,70 +206,52 @@ async function main() {
     const syncCommit = (await pool.query<{ s: string }>("SELECT current_setting('synchronous_commit') AS s"))
       .rows[0]?.s;
     const address = await app.listen({ host: '127.0.0.1', port: 0 });
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        HERE,
-        '--generate',
-        `${address}/webhooks/pluggy`,
-        '--secret',
-        secret,
-        '--requests',
-        String(total),
-        '--concurrency',
-        String(concurrency),
-        '--max-seconds',
-        String(maxSeconds),
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    if (code !== 0) throw new Error(`load generator exited with ${code}`);
-    const r = JSON.parse(out) as LoadResult & { warm: number };
-
-    // Every ack must be a committed event with its job (warm-up included).
-    const stored = Number(
-      (await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM webhook_events')).rows[0]?.n,
-    );
-    const jobs = Number(
-      (
-        await db.pool.query<{ n: string }>(
-          `SELECT count(*) AS n FROM pgboss.job WHERE name = 'webhook-event'`,
-        )
-      ).rows[0]?.n,
-    );
-
-    const sorted = [...r.latenciesMs].sort((a, b) => a - b);
     const ms = (v: number) => v.toFixed(1);
+    const rows: string[] = [];
+    const loads: string[] = [];
+    let acked = 0;
+    let failed = 0;
+    for (let round = 1; round <= Number(values.rounds); round++) {
+      loads.push(os.loadavg()[0]!.toFixed(2));
+      const r = await runGenerator(`${address}/webhooks/pluggy`, secret, total, concurrency, maxSeconds);
+      acked += r.ok + r.warm;
+      failed += r.errors;
+      const sorted = [...r.latenciesMs].sort((a, b) => a - b);
+      rows.push(
+        `| ${round} | ${r.requests} | ${Math.round(r.ok / r.seconds)} | ${ms(percentile(sorted, 50))} | ${ms(percentile(sorted, 90))} | ${ms(percentile(sorted, 99))} | ${ms(sorted[sorted.length - 1] ?? Number.NaN)} | ${r.errors} |`,
+      );
+      process.stdout.write(`${rows[rows.length - 1]}\n`);
+    }
+
+    // Every ack must be a committed event with its job (warm-ups included).
+    const countOf = async (sql: string) => Number((await db.pool.query<{ n: string }>(sql)).rows[0]?.n);
+    const stored = await countOf('SELECT count(*) AS n FROM webhook_events');
+    const jobs = await countOf(`SELECT count(*) AS n FROM pgboss.job WHERE name = 'webhook-event'`);
     const table = [
-      '| requests | acks/s | p50 ms | p90 ms | p99 ms | max ms | errors |',
-      '|---:|---:|---:|---:|---:|---:|---:|',
-      `| ${r.requests} | ${Math.round(r.ok / r.seconds)} | ${ms(percentile(sorted, 50))} | ${ms(percentile(sorted, 90))} | ${ms(percentile(sorted, 99))} | ${ms(sorted[sorted.length - 1] ?? Number.NaN)} | ${r.errors} |`,
+      '| round | requests | acks/s | p50 ms | p90 ms | p99 ms | max ms | errors |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|',
+      ...rows,
     ].join('\n');
     const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
     const setup = [
-      `Concurrency ${concurrency} (keep-alive), ${r.warm} warm-up requests not counted, unique eventIds,`,
-      `\`transactions/created\` bodies (~330 B). Receiver: Fastify + webhook route + pg-boss enqueue in one`,
-      `transaction per event, pool of ${poolSize} connections, synchronous_commit=${syncCommit}; PostgreSQL on`,
-      `127.0.0.1; load generator in a separate process. ${os.cpus().length} × ${cpu}, Node ${process.version}.`,
-      `Check: ${stored} events stored, ${jobs} jobs enqueued for ${r.ok + r.warm} acknowledged requests` +
-        (stored === r.ok + r.warm && jobs === stored ? ' (all accounted for).' : ' — MISMATCH.'),
-      Object.keys(r.statuses).some((s) => s !== '200') ? `Statuses: ${JSON.stringify(r.statuses)}` : '',
+      `Concurrency ${concurrency} (keep-alive), unique eventIds, \`transactions/created\` bodies (~330 B), each round`,
+      `after its own warm-up (not counted). Receiver: Fastify + webhook route; each event row and its pg-boss job`,
+      `committed by one statement (concurrent deliveries share a statement), pool of ${poolSize},`,
+      `synchronous_commit=${syncCommit}; PostgreSQL 15 on 127.0.0.1; load generator in a separate process;`,
+      `${os.cpus().length} × ${cpu}, Node ${process.version}. 1-minute load average at the start of each round:`,
+      `${loads.join(', ')} (the machine is shared: other work competes for the same two cores).`,
+      `Check: ${stored} events stored and ${jobs} jobs enqueued for ${acked} acknowledged requests` +
+        (stored === acked && jobs === stored ? ' (all accounted for).' : ' — MISMATCH.'),
+      failed ? `${failed} requests were not acknowledged.` : '',
     ]
       .filter(Boolean)
       .join('\n');
     const report = `# Webhook receiver benchmark\n\n${table}\n\n${setup}\n\nRun: ${new Date().toISOString()}\n`;
-    process.stdout.write(`${table}\n\n${setup}\n`);
+    process.stdout.write(`\n${table}\n\n${setup}\n`);
     const resultsDir = path.join(path.dirname(HERE), 'results');
     await mkdir(resultsDir, { recursive: true });
     await writeFile(path.join(resultsDir, 'webhooks.md'), report);
-    if (stored !== r.ok + r.warm || jobs !== stored) process.exitCode = 1;
+    if (stored !== acked || jobs !== stored) process.exitCode = 1;
   } finally {
     await app.close();
     await boss.stop({ graceful: false, wait: true });

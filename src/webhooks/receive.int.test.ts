@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
 import { createLogger } from '../log.ts';
 import { type Boss, enqueue, QUEUES, startBoss } from '../sync/jobs.ts';
-import { recordWebhookEvent } from './receive.ts';
+import { createWebhookRecorder, recordWebhookEvent } from './receive.ts';
 
 let db: TestDatabase;
 let boss: Boss;
@@ -75,6 +75,35 @@ describe('recordWebhookEvent: the event and its processing job, atomically', () 
       { outcome: 'ignored', error: 'event type payment_intent/completed is not handled' },
     ]);
     expect(await jobsFor('ev-payment')).toBe(0);
+  });
+
+  it('the recorder writes concurrent deliveries together and still answers each one on its own', async () => {
+    const recorder = createWebhookRecorder(db.pool, { maxBatch: 20, maxInFlight: 2 });
+    const ids = Array.from({ length: 60 }, (_, i) => `ev-burst-${i}`);
+    // Each id sent twice in the same burst: one stored, one duplicate, whichever batch they land in.
+    const results = await Promise.all(
+      [...ids, ...ids].map((eventId) => recorder.record({ event: 'item/updated', eventId, itemId: 'i' })),
+    );
+    expect(results.filter((r) => !r.duplicate)).toHaveLength(60);
+    expect(await count(`SELECT 1 FROM webhook_events WHERE event_id LIKE 'ev-burst-%'`)).toBe(60);
+    expect(
+      await count(`SELECT 1 FROM pgboss.job WHERE name = $1 AND data->>'eventId' LIKE 'ev-burst-%'`, [
+        QUEUES.webhookEvent,
+      ]),
+    ).toBe(60);
+  });
+
+  it('one event PostgreSQL refuses fails alone; the rest of its batch is stored', async () => {
+    const recorder = createWebhookRecorder(db.pool, { maxBatch: 50, maxInFlight: 1 });
+    // jsonb cannot hold \u0000: the whole batch statement fails, then each event is tried alone.
+    const poison = { event: 'item/updated', eventId: 'ev-poison', note: 'nul \u0000 byte' };
+    const good = Array.from({ length: 5 }, (_, i) => ({ event: 'item/updated', eventId: `ev-good-${i}` }));
+    // The first record goes out alone at once; the other five queue behind it as one batch.
+    const [first, ...rest] = good;
+    const outcomes = await Promise.allSettled([first!, poison, ...rest].map((e) => recorder.record(e)));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', ...rest.map(() => 'fulfilled')]);
+    expect(await rowsFor('ev-poison')).toBe(0);
+    expect(await count(`SELECT 1 FROM webhook_events WHERE event_id LIKE 'ev-good-%'`)).toBe(5);
   });
 
   it('never stores an event whose job cannot be enqueued: without the queue the statement fails whole', async () => {

@@ -3,37 +3,120 @@ import { QUEUES } from '../sync/jobs.ts';
 import { type Envelope, isHandledEvent, itemIdOf } from './events.ts';
 
 /**
- * Stores a delivery and enqueues its processing ATOMICALLY: once this resolves, the event is
- * durable and will be processed; if it throws, nothing was stored and the sender must retry. A
- * redelivered eventId changes nothing (`duplicate: true`). Unknown event types are kept for the
+ * Stores deliveries and enqueues their processing ATOMICALLY: once `record` resolves, the event is
+ * durable and will be processed; if it rejects, nothing of it was stored and the sender must retry.
+ * A redelivered eventId changes nothing (`duplicate: true`). Unknown event types are kept for the
  * record, marked ignored, and enqueue nothing.
  *
- * One statement, not BEGIN / insert / pg-boss send / COMMIT: a single statement is its own
- * transaction (committed durably before PostgreSQL answers), and one round trip of one prepared
- * statement instead of four is what lets the receiver keep up with bursts (bench/webhooks.ts).
+ * Why not BEGIN / insert / pg-boss send / COMMIT: one statement is its own transaction, committed
+ * durably before PostgreSQL answers, in one round trip instead of four. And deliveries that arrive
+ * while statements are in flight are written together by the next one (natural batching: a lone
+ * delivery never waits for company), so a burst costs one commit per batch rather than one per
+ * event. A batch that fails is retried event by event, so one bad event fails alone.
+ * bench/webhooks.ts measures the effect.
  */
+export type WebhookRecorder = { record(envelope: Envelope): Promise<{ duplicate: boolean }> };
+
+export function createWebhookRecorder(
+  db: pg.Pool,
+  opts: {
+    /** Most events per statement. Default 100. */
+    maxBatch?: number;
+    /** Statements in flight at once (keep ≤ pool size). Default 4. */
+    maxInFlight?: number;
+  } = {},
+): WebhookRecorder {
+  const maxBatch = Math.max(1, opts.maxBatch ?? 100);
+  const maxInFlight = Math.max(1, opts.maxInFlight ?? 4);
+  type Waiting = {
+    envelope: Envelope;
+    resolve(v: { duplicate: boolean }): void;
+    reject(err: unknown): void;
+  };
+  let waiting: Waiting[] = [];
+  let inFlight = 0;
+
+  const write = async (batch: Waiting[]) => {
+    try {
+      const stored = await insertEvents(
+        db,
+        batch.map((w) => w.envelope),
+      );
+      for (const w of batch) {
+        // Within a batch the first of two identical eventIds is the one stored.
+        const first = stored.delete(w.envelope.eventId);
+        w.resolve({ duplicate: !first });
+      }
+    } catch (err) {
+      if (batch.length === 1) {
+        batch[0]!.reject(err);
+        return;
+      }
+      await Promise.all(
+        batch.map((w) =>
+          insertEvents(db, [w.envelope]).then(
+            (stored) => w.resolve({ duplicate: !stored.has(w.envelope.eventId) }),
+            (e: unknown) => w.reject(e),
+          ),
+        ),
+      );
+    }
+  };
+
+  const pump = () => {
+    while (inFlight < maxInFlight && waiting.length > 0) {
+      const batch = waiting.length <= maxBatch ? waiting : waiting.slice(0, maxBatch);
+      waiting = waiting.length <= maxBatch ? [] : waiting.slice(maxBatch);
+      inFlight++;
+      void write(batch).finally(() => {
+        inFlight--;
+        pump();
+      });
+    }
+  };
+
+  return {
+    record(envelope) {
+      return new Promise((resolve, reject) => {
+        waiting.push({ envelope, resolve, reject });
+        pump();
+      });
+    },
+  };
+}
+
+/** One event, one statement: the recorder without batching (tests, tools). */
 export async function recordWebhookEvent(
   db: pg.Pool | pg.PoolClient,
   envelope: Envelope,
 ): Promise<{ duplicate: boolean }> {
-  const handled = isHandledEvent(envelope.event);
-  const res = await db.query<{ inserted: number }>({
-    name: 'webhooks.record-event',
-    text: RECORD_EVENT_SQL,
-    values: [
-      envelope.eventId,
-      envelope.event,
-      itemIdOf(envelope),
-      JSON.stringify(envelope),
-      handled,
-      QUEUES.webhookEvent,
-    ],
+  const stored = await insertEvents(db, [envelope]);
+  return { duplicate: !stored.has(envelope.eventId) };
+}
+
+/** Inserts the events (and the jobs of the handled ones) in one statement; returns the eventIds stored. */
+async function insertEvents(db: pg.Pool | pg.PoolClient, envelopes: Envelope[]): Promise<Set<string>> {
+  const input = envelopes.map((e, ord) => ({
+    ord,
+    event_id: e.eventId,
+    event: e.event,
+    item_id: itemIdOf(e),
+    raw: e,
+    handled: isHandledEvent(e.event),
+  }));
+  const res = await db.query<{ eventId: string }>({
+    name: 'webhooks.record-events',
+    text: RECORD_EVENTS_SQL,
+    values: [JSON.stringify(input), QUEUES.webhookEvent],
   });
-  return { duplicate: res.rows[0]?.inserted !== 1 };
+  return new Set(res.rows.map((r) => r.eventId));
 }
 
 /**
- * $1 eventId, $2 event, $3 itemId, $4 raw JSON, $5 handled, $6 queue name.
+ * $1 the events as a JSON array, $2 the pg-boss queue name. Returns one row per event stored.
+ *
+ * Rows go in eventId order, so two statements racing on the same eventIds take their unique-index
+ * locks in the same order (no deadlock); DISTINCT ON drops an eventId repeated within the batch.
  *
  * The job row is what pg-boss 10 (schema 24) `send(queue, { eventId })` inserts with no options:
  * the queue's own settings (retry limit/delay/backoff, expiry, retention, dead letter, policy)
@@ -44,15 +127,20 @@ export async function recordWebhookEvent(
  * the final SELECT then casts a text to int, which raises and aborts the whole statement, so an
  * event is never stored without its job.
  */
-const RECORD_EVENT_SQL = `
-WITH ev AS (
+const RECORD_EVENTS_SQL = `
+WITH input AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb)
+    AS i(ord int, event_id text, event text, item_id text, raw jsonb, handled boolean)
+), ev AS (
   INSERT INTO webhook_events (event_id, event, item_id, raw, outcome, error, processed_at)
-  VALUES ($1, $2, $3, $4::jsonb,
-          CASE WHEN $5::boolean THEN 'pending' ELSE 'ignored' END,
-          CASE WHEN $5::boolean THEN NULL ELSE 'event type ' || $2 || ' is not handled' END,
-          CASE WHEN $5::boolean THEN NULL ELSE now() END)
+  SELECT DISTINCT ON (event_id) event_id, event, item_id, raw,
+         CASE WHEN handled THEN 'pending' ELSE 'ignored' END,
+         CASE WHEN handled THEN NULL ELSE 'event type ' || event || ' is not handled' END,
+         CASE WHEN handled THEN NULL ELSE now() END
+  FROM input
+  ORDER BY event_id, ord
   ON CONFLICT (event_id) DO NOTHING
-  RETURNING event_id
+  RETURNING event_id, outcome
 ), job AS (
   INSERT INTO pgboss.job (id, name, data, priority, start_after, singleton_key, singleton_on, dead_letter,
                           expire_in, keep_until, retry_limit, retry_delay, retry_backoff, policy)
@@ -65,15 +153,16 @@ WITH ev AS (
               ELSE COALESCE(q.retry_delay, 0) END,
          COALESCE(q.retry_backoff, false),
          q.policy
-  FROM ev JOIN pgboss.queue q ON q.name = $6::text
-  WHERE $5::boolean
+  FROM ev JOIN pgboss.queue q ON q.name = $2::text
+  WHERE ev.outcome = 'pending'
   ON CONFLICT DO NOTHING
-  RETURNING id
+  RETURNING data->>'eventId' AS event_id
 )
-SELECT CASE
-         WHEN $5::boolean AND e.n > j.n
+SELECT ev.event_id AS "eventId",
+       CASE
+         WHEN ev.outcome = 'pending' AND job.event_id IS NULL
          -- Concatenating a column keeps the cast from being constant-folded at plan time.
-         THEN ('pg-boss queue ' || $6::text || ' is missing; events not stored: ' || e.n)::int
-         ELSE e.n::int
-       END AS inserted
-FROM (SELECT count(*) AS n FROM ev) e, (SELECT count(*) AS n FROM job) j`;
+         THEN ('pg-boss queue ' || $2::text || ' is missing; event not stored: ' || ev.event_id)::int
+         ELSE 1
+       END AS stored
+FROM ev LEFT JOIN job ON job.event_id = ev.event_id`;

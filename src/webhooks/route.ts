@@ -5,7 +5,7 @@ import type { Logger } from '../log.ts';
 import { type Boss, QUEUES } from '../sync/jobs.ts';
 import { LEGACY_WEBHOOK_PATH, WEBHOOK_PATH, WEBHOOK_SECRET_HEADER } from './endpoint.ts';
 import { EnvelopeSchema } from './events.ts';
-import { recordWebhookEvent } from './receive.ts';
+import { createWebhookRecorder } from './receive.ts';
 import { secretMatcher } from './secret.ts';
 
 export type WebhookRouteDeps = {
@@ -29,6 +29,7 @@ type SecretParams = { secret?: string };
 export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
   const bodyLimit = deps.bodyLimit ?? 256 * 1024;
   const secretMatches = secretMatcher(deps.secret);
+  const recorder = createWebhookRecorder(deps.pool);
 
   // Runs before the body is read or parsed: an unauthenticated caller gets 401, whatever it sent.
   const authenticate = async (req: FastifyRequest<{ Params: SecretParams }>) => {
@@ -59,7 +60,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
     }
     // Any failure (database down included) propagates to the shared error mapping: 503 with
     // Retry-After for an unreachable database, 500 otherwise — never a 2xx for an uncommitted event.
-    const { duplicate } = await recordWebhookEvent(deps.pool, parsed.data);
+    const { duplicate } = await recorder.record(parsed.data);
     if (duplicate) deps.logger.debug({ eventId: parsed.data.eventId }, 'webhook event redelivered');
     return reply.code(200).send({ received: true, duplicate });
   };
