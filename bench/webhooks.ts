@@ -124,6 +124,13 @@ async function generate(
 
 // ---------------------------------------------------------------- receiver + report (this process)
 
+/** A right-aligned markdown table, padded the way the formatter (biome) writes it. */
+function markdownTable(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(3, h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padStart(widths[i]!)).join(' | ')} |`;
+  return [line(headers), line(widths.map((w) => `${'-'.repeat(w - 1)}:`)), ...rows.map(line)].join('\n');
+}
+
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -207,7 +214,8 @@ async function main() {
       .rows[0]?.s;
     const address = await app.listen({ host: '127.0.0.1', port: 0 });
     const ms = (v: number) => v.toFixed(1);
-    const rows: string[] = [];
+    const headers = ['round', 'requests', 'acks/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors'];
+    const rows: string[][] = [];
     const loads: string[] = [];
     let acked = 0;
     let failed = 0;
@@ -217,21 +225,25 @@ async function main() {
       acked += r.ok + r.warm;
       failed += r.errors;
       const sorted = [...r.latenciesMs].sort((a, b) => a - b);
-      rows.push(
-        `| ${round} | ${r.requests} | ${Math.round(r.ok / r.seconds)} | ${ms(percentile(sorted, 50))} | ${ms(percentile(sorted, 90))} | ${ms(percentile(sorted, 99))} | ${ms(sorted[sorted.length - 1] ?? Number.NaN)} | ${r.errors} |`,
-      );
-      process.stdout.write(`${rows[rows.length - 1]}\n`);
+      const row = [
+        String(round),
+        String(r.requests),
+        String(Math.round(r.ok / r.seconds)),
+        ms(percentile(sorted, 50)),
+        ms(percentile(sorted, 90)),
+        ms(percentile(sorted, 99)),
+        ms(sorted[sorted.length - 1] ?? Number.NaN),
+        String(r.errors),
+      ];
+      rows.push(row);
+      process.stdout.write(`round ${round}: ${row.slice(1).join(' ')}\n`);
     }
 
     // Every ack must be a committed event with its job (warm-ups included).
     const countOf = async (sql: string) => Number((await db.pool.query<{ n: string }>(sql)).rows[0]?.n);
     const stored = await countOf('SELECT count(*) AS n FROM webhook_events');
     const jobs = await countOf(`SELECT count(*) AS n FROM pgboss.job WHERE name = 'webhook-event'`);
-    const table = [
-      '| round | requests | acks/s | p50 ms | p90 ms | p99 ms | max ms | errors |',
-      '|---:|---:|---:|---:|---:|---:|---:|---:|',
-      ...rows,
-    ].join('\n');
+    const table = markdownTable(headers, rows);
     const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
     const setup = [
       `Concurrency ${concurrency} (keep-alive), unique eventIds, \`transactions/created\` bodies (~330 B), each round`,
