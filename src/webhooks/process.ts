@@ -1,3 +1,4 @@
+import type PgBoss from 'pg-boss';
 import { withTransaction } from '../db/pool.ts';
 import { getEventByEventId, markFailed, markIgnored, markProcessed } from '../db/queries/webhookEvents.ts';
 import { QUEUES, type WebhookEventJob } from '../sync/jobs.ts';
@@ -116,13 +117,15 @@ export async function startWebhookWorker(
 ): Promise<() => Promise<void>> {
   const ids: string[] = [];
   const running = new Set<Promise<unknown>>();
-  const handle = async (eventId: string, jobId: string) => {
+  const handle = async (job: PgBoss.JobWithMetadata<WebhookEventJob>) => {
     try {
-      await processWebhookEvent(deps, eventId);
+      await processWebhookEvent(deps, job.data.eventId);
     } catch (err) {
-      deps.logger.warn(
-        { eventId, jobId, error: describe(err) },
-        'webhook event processing failed; the queue retries it',
+      // The last attempt leaves the event 'failed' for good (until `webhooks replay`).
+      const final = job.retryCount >= job.retryLimit;
+      deps.logger[final ? 'error' : 'warn'](
+        { eventId: job.data.eventId, jobId: job.id, attempt: job.retryCount + 1, error: describe(err) },
+        final ? 'webhook event processing failed for good' : 'webhook event processing failed; will retry',
       );
       throw err;
     }
@@ -131,10 +134,10 @@ export async function startWebhookWorker(
     ids.push(
       await deps.boss.work<WebhookEventJob>(
         QUEUES.webhookEvent,
-        { batchSize: 1, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 1 },
+        { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 1 },
         async ([job]) => {
           if (!job) return;
-          const p = handle(job.data.eventId, job.id);
+          const p = handle(job);
           const settled = p.catch(() => {});
           running.add(settled);
           try {

@@ -23,8 +23,8 @@ type SecretParams = { secret?: string };
 
 /**
  * The Pluggy webhook receiver: authenticate, store the raw event and enqueue its processing
- * atomically (one statement, see receive.ts), acknowledge. Nothing slow happens here (no Pluggy call, no per-event info log):
- * Pluggy wants a 2xx within seconds (contract part 03 §2.3) and the path is benchmarked.
+ * atomically (receive.ts), acknowledge. Nothing slow happens here — no Pluggy call, no per-event
+ * info log: Pluggy wants a 2xx within seconds (contract part 03 §2.3) and the path is benchmarked.
  */
 export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
   const bodyLimit = deps.bodyLimit ?? 256 * 1024;
