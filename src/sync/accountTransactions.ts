@@ -4,6 +4,7 @@ import { deleteAccountTransactionsNotIn, upsertTransactions } from '../db/querie
 import type { Transaction, TransactionFilter } from '../pluggy/index.ts';
 import { nowOf, type SyncDeps, tuningOf } from './deps.ts';
 import type { RunHandle } from './runRecord.ts';
+import { identicalTransactionIds } from './store.ts';
 
 /**
  * One account's transactions, streamed page by page from Pluggy's v2 cursor (contract part 02 §2.1)
@@ -105,6 +106,9 @@ export async function syncAccountTransactions(
   }
   // Progress is only worth keeping for a listing that has no watermark to fall back on.
   const keepsProgress = !watermark && mode !== 'incremental';
+  // Without a watermark the account was never listed to the end: its rows are new (bar a resumed
+  // listing's boundary day), so checking for identical ones first would only cost a round trip.
+  const rereads = watermark !== null;
 
   const result: AccountTransactionsResult = {
     accountId,
@@ -127,16 +131,17 @@ export async function syncAccountTransactions(
   let batch: Transaction[] = [];
   let pendingPages = 0;
 
-  const commit = async (last: boolean) => {
-    const rows = batch;
-    const pages = pendingPages;
-    batch = [];
-    pendingPages = 0;
+  const write = async (rows: Transaction[], pages: number, progress: string | null, last: boolean) => {
     await withTransaction(pool, async (client) => {
+      // A listing of rows we may hold already (not a first backfill) skips the identical ones before the upsert.
+      const identical =
+        rereads && rows.length > 0 ? await identicalTransactionIds(client, rows) : new Set<string>();
+      const changed = identical.size > 0 ? rows.filter((r) => !identical.has(r.id)) : rows;
       const counts =
-        rows.length > 0
-          ? await upsertTransactions(client, itemId, rows)
+        changed.length > 0
+          ? await upsertTransactions(client, itemId, changed)
           : { inserted: 0, updated: 0, unchanged: 0 };
+      counts.unchanged += rows.length - changed.length;
       let deleted = 0;
       if (last) {
         if (seen && seen.size > 0 && minDate !== null) {
@@ -151,14 +156,8 @@ export async function syncAccountTransactions(
         const next = maxOf(watermark?.getTime() ?? null, maxCreatedAt);
         await setWatermark(client, key, { watermark: next === null ? null : new Date(next), cursor: null });
         if (mode !== 'incremental') await setWatermark(client, fullKey, { watermark: now, cursor: null });
-      } else if (keepsProgress) {
-        const progress: ListingProgress = {
-          v: 1,
-          order: orderBroken ? null : order,
-          resumeDate: lastDate,
-          maxCreatedAt: maxCreatedAt === null ? null : new Date(maxCreatedAt).toISOString(),
-        };
-        await setWatermark(client, key, { watermark: null, cursor: JSON.stringify(progress) });
+      } else if (progress) {
+        await setWatermark(client, key, { watermark: null, cursor: progress });
       }
       await run.count(client, {
         rowsInserted: counts.inserted,
@@ -174,42 +173,72 @@ export async function syncAccountTransactions(
     });
   };
 
-  for await (const page of prefetched(pluggy.transactionPages(accountId, filter))) {
-    result.pages++;
-    pendingPages++;
-    for (const t of page) {
-      if (t.accountId !== accountId) {
-        // The cursor is per account; a foreign row would be booked to the wrong account.
-        logger.warn(
-          { itemId, accountId, transactionId: t.id, other: t.accountId },
-          'skipped a row of another account',
-        );
-        continue;
-      }
-      result.fetched++;
-      const date = Date.parse(t.date);
-      if (prevDate !== null && date !== prevDate) {
-        const dir = date > prevDate ? 'asc' : 'desc';
-        if (order === null) order = dir;
-        else if (order !== dir) orderBroken = true;
-      }
-      prevDate = date;
-      lastDate = t.date;
-      if (minDate === null || date < minDate) minDate = date;
-      maxCreatedAt = maxOf(maxCreatedAt, Date.parse(t.createdAt));
-      if (seen) {
-        seen.add(t.id);
-        if (seen.size > tuning.maxDiffIds) {
-          seen = null;
-          result.diffSkipped = `more than ${tuning.maxDiffIds} transactions in the account`;
+  // One batch is written while the next is being fetched; batches still commit one at a time, in
+  // listing order, so the stored resume position never passes an uncommitted row.
+  let inflight: Promise<void> | null = null;
+  const flush = async (last: boolean) => {
+    const rows = batch;
+    const pages = pendingPages;
+    batch = [];
+    pendingPages = 0;
+    const progress =
+      keepsProgress && !last
+        ? JSON.stringify({
+            v: 1,
+            order: orderBroken ? null : order,
+            resumeDate: lastDate,
+            maxCreatedAt: maxCreatedAt === null ? null : new Date(maxCreatedAt).toISOString(),
+          } satisfies ListingProgress)
+        : null;
+    if (inflight) await inflight;
+    const writing = write(rows, pages, progress, last);
+    inflight = writing;
+    // Observed by the next flush (or the finally below); never an unhandled rejection meanwhile.
+    writing.catch(() => {});
+    if (last) await writing;
+  };
+
+  try {
+    for await (const page of prefetched(pluggy.transactionPages(accountId, filter))) {
+      result.pages++;
+      pendingPages++;
+      for (const t of page) {
+        if (t.accountId !== accountId) {
+          // The cursor is per account; a foreign row would be booked to the wrong account.
+          logger.warn(
+            { itemId, accountId, transactionId: t.id, other: t.accountId },
+            'skipped a row of another account',
+          );
+          continue;
         }
+        result.fetched++;
+        const date = Date.parse(t.date);
+        if (prevDate !== null && date !== prevDate) {
+          const dir = date > prevDate ? 'asc' : 'desc';
+          if (order === null) order = dir;
+          else if (order !== dir) orderBroken = true;
+        }
+        prevDate = date;
+        lastDate = t.date;
+        if (minDate === null || date < minDate) minDate = date;
+        maxCreatedAt = maxOf(maxCreatedAt, Date.parse(t.createdAt));
+        if (seen) {
+          seen.add(t.id);
+          if (seen.size > tuning.maxDiffIds) {
+            seen = null;
+            result.diffSkipped = `more than ${tuning.maxDiffIds} transactions in the account`;
+          }
+        }
+        batch.push(t);
       }
-      batch.push(t);
+      if (batch.length >= tuning.batchRows) await flush(false);
+      opts.onPage?.(result.fetched, result.pages);
     }
-    if (batch.length >= tuning.batchRows) await commit(false);
-    opts.onPage?.(result.fetched, result.pages);
+    await flush(true);
+  } finally {
+    // A failed fetch must not leave a write running after we return (and release the item's lock).
+    if (inflight) await (inflight as Promise<void>).catch(() => {});
   }
-  await commit(true);
   if (orderBroken)
     logger.warn({ itemId, accountId }, 'transaction listing was not ordered by date; resume disabled');
   return result;

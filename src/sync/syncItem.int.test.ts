@@ -95,6 +95,12 @@ describe('syncItem: full backfill', () => {
     expect(again.accounts.every((a) => a.mode === 'incremental')).toBe(true);
     const [run] = await listRuns(h.db.pool, { itemId });
     expect(run).toMatchObject({ kind: 'incremental', status: 'succeeded', rowsInserted: 0, rowsUpdated: 0 });
+    // Not even a row lock: an upsert skipping an identical row would still stamp its xmax.
+    const { rows } = await h.db.pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM transactions WHERE item_id = $1 AND xmax::text <> '0'",
+      [itemId],
+    );
+    expect(rows[0]!.n).toBe(0);
   });
 
   it('a forced full relist of unchanged data writes zero rows and deletes nothing', async () => {
