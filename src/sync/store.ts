@@ -99,15 +99,21 @@ export async function getItemSyncHealth(db: Db, itemId: string): Promise<ItemSyn
 
 /**
  * Whether the item's next sync is a backfill: no accounts yet, or an account whose transactions were
- * never listed to the end (no watermark). Only labels the run; the listing decides per account.
+ * never listed to the end (no watermark, no completed full listing — an empty account has the
+ * latter only). Only labels the run; the listing decides per account.
  */
 export async function itemNeedsBackfill(db: Db, itemId: string): Promise<boolean> {
   const res = await db.query<{ needs: boolean }>(
     `SELECT NOT EXISTS (SELECT 1 FROM accounts WHERE item_id = $1)
          OR EXISTS (
            SELECT 1 FROM accounts a
-           LEFT JOIN sync_state s ON s.item_id = a.item_id AND s.resource = 'transactions' AND s.account_id = a.id
-           WHERE a.item_id = $1 AND s.watermark IS NULL
+           WHERE a.item_id = $1
+             AND NOT EXISTS (
+               SELECT 1 FROM sync_state s
+               WHERE s.item_id = a.item_id AND s.account_id = a.id
+                 AND ((s.resource = 'transactions' AND s.watermark IS NOT NULL)
+                      OR s.resource = 'transactions:full-list')
+             )
          ) AS needs`,
     [itemId],
   );
