@@ -2,6 +2,7 @@ export type Command = { run(argv: string[]): Promise<void> };
 
 /** Every CLI command: name → one-line summary and a lazy loader (keeps `--help` instant). */
 export const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  start: { summary: 'run the service (same as npm start)', load: () => import('./start.ts') },
   config: {
     summary: 'print the effective configuration (secrets masked)',
     load: () => import('./config.ts'),
@@ -16,5 +17,9 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   webhooks: {
     summary: 'register or list Pluggy webhooks; replay a stored event',
     load: () => import('./webhooks.ts'),
+  },
+  bench: {
+    summary: 'run benchmarks and print their tables (also npm run bench)',
+    load: () => import('./bench.ts'),
   },
 };

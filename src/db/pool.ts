@@ -26,7 +26,11 @@ export function createPool(url: string, opts: { max?: number; logger?: Logger } 
   });
   pool.on('error', (err: Error & { code?: string }) => {
     // Only message and code: the error object may carry connection parameters.
-    opts.logger?.error({ err: { message: err.message, code: err.code } }, 'idle database connection failed');
+    const level = err.code === '57P01' ? 'warn' : 'error'; // 57P01: server shutting down
+    opts.logger?.[level](
+      { err: { message: err.message, code: err.code } },
+      'idle database connection failed',
+    );
   });
   return pool;
 }

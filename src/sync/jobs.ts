@@ -80,7 +80,13 @@ export async function startBoss(
     // Keep finished jobs a week: they are the audit trail of what sync did and why.
     deleteAfterDays: 7,
   });
-  boss.on('error', (err) => logger.error({ err }, 'job queue error'));
+  boss.on('error', (err: Error & { code?: string }) => {
+    // 57P01: the server was shut down. Expected while stopping (Ctrl-C reaches an embedded
+    // PostgreSQL too, as it shares our process group); anything else is a real failure.
+    if (err.code === '57P01')
+      logger.warn({ code: err.code }, 'job queue lost its database connection (server shutting down)');
+    else logger.error({ err }, 'job queue error');
+  });
   await boss.start();
   for (const [name, settings] of Object.entries(QUEUE_SETTINGS)) {
     const existing = await boss.getQueue(name);
