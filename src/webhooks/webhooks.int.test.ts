@@ -133,6 +133,15 @@ async function processed(event: string, itemId?: string, after = 0): Promise<Pay
   return payloadOf(delivery);
 }
 
+/**
+ * Every delivery of `event` for the item processed. Scenarios may fan out into one event per
+ * account, so waiting for the first one alone races with the rest.
+ */
+async function allProcessed(event: string, itemId: string): Promise<void> {
+  await sandbox.admin.waitForDeliveries();
+  for (let i = 0; i < deliveriesOf(event, itemId).length; i++) await processed(event, itemId, i);
+}
+
 const jobsOf = async (queue: string) =>
   (await db.pool.query<{ data: Payload }>('SELECT data FROM pgboss.job WHERE name = $1', [queue])).rows.map(
     (r) => r.data,
@@ -209,7 +218,7 @@ describe('webhooks end to end (sandbox → HTTP → database → workers)', () =
   it('transactions/updated: rows that posted are re-fetched by id', async () => {
     const posted = await sandbox.admin.postPending(itemId);
     expect(posted.length).toBeGreaterThan(0);
-    await processed('transactions/updated', itemId);
+    await allProcessed('transactions/updated', itemId);
     const jobIds = (await jobsOf(QUEUES.transactionsUpdated)).flatMap((d) => d.transactionIds as string[]);
     expect(jobIds.sort()).toEqual([...posted].sort());
     await eventually('the rows posted locally', async () => {
@@ -221,7 +230,7 @@ describe('webhooks end to end (sandbox → HTTP → database → workers)', () =
   it('transactions/deleted: a restated card bill — old ids gone, the re-created ones stored', async () => {
     const { deleted, created } = await sandbox.admin.restateCardBill(itemId);
     expect(deleted.length).toBeGreaterThan(0);
-    await processed('transactions/deleted', itemId);
+    await allProcessed('transactions/deleted', itemId);
     await eventually('old rows removed and new ones stored', async () => {
       return (await storedIds(deleted)).length === 0 && (await storedIds(created)).length === created.length;
     });
