@@ -40,4 +40,18 @@ describe('pool', () => {
       'postgres://postgres@127.0.0.1:5432/test',
     );
   });
+
+  it('a checked-out connection that dies mid-transaction fails that transaction, not the process', async () => {
+    const failure = withTransaction(t.pool, async (c) => {
+      const { rows } = await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      // Another session kills this one while the client is checked out and idle between queries.
+      await t.pool.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+      await new Promise((r) => setTimeout(r, 100));
+      await c.query('SELECT 1');
+    });
+    await expect(failure).rejects.toThrow();
+    // The pool replaced the broken connection and keeps working.
+    const { rows } = await t.pool.query<{ ok: number }>('SELECT 1 AS ok');
+    expect(rows[0]!.ok).toBe(1);
+  });
 });

@@ -32,6 +32,15 @@ export function createPool(url: string, opts: { max?: number; logger?: Logger } 
       'idle database connection failed',
     );
   });
+  // pg-pool listens for errors only on idle clients; a checked-out client (a transaction, the
+  // per-item sync lock) whose connection drops emits 'error' with no listener, which would crash
+  // the process. The query in flight still rejects, so the caller sees the failure; the client is
+  // then released broken and replaced.
+  pool.on('connect', (client) => {
+    client.on('error', (err: Error & { code?: string }) => {
+      opts.logger?.warn({ err: { message: err.message, code: err.code } }, 'database connection lost');
+    });
+  });
   return pool;
 }
 
