@@ -7,7 +7,8 @@ import type { Config } from './config.ts';
 import { openDatabase, type OpenDatabase } from './db/open.ts';
 import { buildServer } from './http/server.ts';
 import type { Logger } from './log.ts';
-import { createPluggyClient, type PluggyClient } from './pluggy/index.ts';
+import { pluggyClientFromConfig } from './pluggy/fromConfig.ts';
+import type { PluggyClient } from './pluggy/index.ts';
 import { startSandbox, type Sandbox } from './sandbox/index.ts';
 import { type Boss, startBoss } from './sync/jobs.ts';
 import { startSyncWorkers } from './sync/workers.ts';
@@ -46,13 +47,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       stops.push(() => sandbox!.close());
       baseUrl = sandbox.url;
     }
-    const pluggy = createPluggyClient({
-      baseUrl,
-      clientId: config.pluggy.clientId,
-      clientSecret: config.pluggy.clientSecret,
-      timeoutMs: config.pluggy.timeoutMs,
-      logger: logger.child({ component: 'pluggy' }),
-    });
+    const pluggy = pluggyClientFromConfig(config, baseUrl, logger);
 
     const boss = await startBoss(db.url, logger);
     stops.push(() => boss.stop({ graceful: true, wait: true, timeout: 10_000 }));

@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
-import { createLogger } from '../log.ts';
-import { closeOnSignal, formatCounts, NoPluggyError, openSyncDeps } from '../sync/cliRunner.ts';
+import { closeOnSignal, formatCounts, openForCommand } from '../sync/cliRunner.ts';
 import { createProgress, progressListener } from '../sync/progress.ts';
 import { describeError } from '../sync/runRecord.ts';
 import { listLiveItemIds } from '../sync/store.ts';
@@ -31,18 +30,8 @@ export async function run(argv: string[]): Promise<void> {
     return;
   }
   const config = loadConfig();
-  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr);
-  let opened: Awaited<ReturnType<typeof openSyncDeps>>;
-  try {
-    opened = await openSyncDeps(config, logger);
-  } catch (err) {
-    if (err instanceof NoPluggyError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    throw err;
-  }
+  const opened = await openForCommand(config);
+  if (!opened) return;
   const { deps, db } = opened;
   const release = closeOnSignal(db.close);
   const progress = createProgress(process.stdout);

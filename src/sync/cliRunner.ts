@@ -1,7 +1,8 @@
 import type { Config } from '../config.ts';
 import { openDatabase, type OpenDatabase } from '../db/open.ts';
 import type { Logger } from '../log.ts';
-import { createPluggyClient } from '../pluggy/index.ts';
+import { createLogger } from '../log.ts';
+import { pluggyClientFromConfig } from '../pluggy/fromConfig.ts';
 import type { SyncDeps } from './deps.ts';
 
 export class NoPluggyError extends Error {
@@ -30,14 +31,26 @@ export async function openSyncDeps(
     );
   }
   const db = await openDatabase(config, logger);
-  const pluggy = createPluggyClient({
-    baseUrl,
-    clientId: config.pluggy.clientId,
-    clientSecret: config.pluggy.clientSecret,
-    timeoutMs: config.pluggy.timeoutMs,
-    logger: logger.child({ component: 'pluggy' }),
-  });
+  const pluggy = pluggyClientFromConfig(config, baseUrl, logger);
   return { deps: { pool: db.pool, pluggy, logger }, db };
+}
+
+/**
+ * The preamble of `sync` and `backfill`: a logger on stderr (stdout carries the progress) and the
+ * dependencies, or the no-Pluggy explanation with exit code 2 (then undefined).
+ */
+export async function openForCommand(
+  config: Config,
+): Promise<{ deps: SyncDeps; db: OpenDatabase } | undefined> {
+  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr);
+  try {
+    return await openSyncDeps(config, logger);
+  } catch (err) {
+    if (!(err instanceof NoPluggyError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exitCode = 2;
+    return undefined;
+  }
 }
 
 export function formatCounts(c: {
