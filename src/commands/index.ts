@@ -9,6 +9,10 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   },
   migrate: { summary: 'apply database migrations', load: () => import('./migrate.ts') },
   sandbox: { summary: 'run the local Pluggy sandbox', load: () => import('./sandbox.ts') },
+  scenario: {
+    summary: 'make the sandbox act like a bank: new rows, postings, restatements, re-login, clock, faults',
+    load: () => import('./scenario.ts'),
+  },
   sync: { summary: 'sync one item now, in the foreground, with progress', load: () => import('./sync.ts') },
   backfill: {
     summary: 'sync every item we hold (--all), in the foreground, with progress',
