@@ -183,4 +183,25 @@ describe('syncItem: item status and failures', () => {
     expect(retried.outcome).toBe('synced');
     expect(await storedSnapshot(h.db, itemId)).toEqual(truthSnapshot(h.sandbox, itemId));
   });
+
+  it("an OUTDATED item (the bank was down, nothing for the person to fix) still syncs Pluggy's last data and is not flagged", async () => {
+    const itemId = await createSyncedItem(h);
+    await syncItem(h.deps, itemId, { reason: 'manual' });
+    const connectorId = (await h.pluggy.getItem(itemId)).connector.id;
+    await h.sandbox.admin.setConnectorStatus(connectorId, 'OFFLINE');
+    try {
+      // Pluggy's daily auto-sync runs while the bank is down.
+      await h.sandbox.admin.advanceClock(25 * 3_600_000);
+      const outdated = await h.sandbox.admin.waitForItemStatus(itemId, 'OUTDATED');
+      expect(outdated.executionStatus).toBe('SITE_NOT_AVAILABLE');
+      await h.sandbox.admin.addTransactions(itemId, { count: 3 });
+
+      const result = await syncItem(h.deps, itemId, { reason: 'webhook' });
+      expect(result.outcome).toBe('synced');
+      expect(await getItem(h.db.pool, itemId)).toMatchObject({ status: 'OUTDATED', needsReconnect: false });
+      expect(await storedSnapshot(h.db, itemId)).toEqual(truthSnapshot(h.sandbox, itemId));
+    } finally {
+      await h.sandbox.admin.setConnectorStatus(connectorId, 'ONLINE');
+    }
+  });
 });

@@ -1,3 +1,4 @@
+import { needsPerson } from '../domain/itemHealth.ts';
 import { withTransaction } from '../db/pool.ts';
 import { deleteAccountsNotIn, upsertAccounts } from '../db/queries/accounts.ts';
 import { markItemSynced, setItemStatus, upsertItemFromPluggy } from '../db/queries/items.ts';
@@ -14,14 +15,15 @@ import { type RunHandle, recordRun } from './runRecord.ts';
 import { itemDeletedAt, itemNeedsBackfill } from './store.ts';
 
 /**
- * Item statuses where Pluggy has nothing new for us until the person acts (part 01 §4.3–4.4):
- * wrong credentials, an MFA prompt, a failed run. The item is flagged for a reconnect link and its
- * products are not fetched; the flag clears after the next successful sync.
+ * Item statuses where Pluggy has nothing new to give until the person acts (part 01 §4.3–4.4):
+ * a failed login or a prompt waiting for them. Their products are not fetched. OUTDATED is not
+ * here: the login worked, the run failed, and Pluggy keeps serving what it collected before.
+ * Whether the person is asked to reconnect is a separate rule (domain/itemHealth.ts).
  */
-export const RECONNECT_STATUSES: ReadonlySet<string> = new Set([
+export const NOTHING_NEW_STATUSES: ReadonlySet<string> = new Set([
   'LOGIN_ERROR',
-  'OUTDATED',
   'WAITING_USER_INPUT',
+  'WAITING_USER_ACTION',
 ]);
 
 export type SyncItemOptions = LockOptions & {
@@ -35,7 +37,7 @@ export type SyncItemOptions = LockOptions & {
 export type SyncItemOutcome =
   /** Everything fetched and stored. */
   | 'synced'
-  /** Pluggy's item needs the person (see RECONNECT_STATUSES): status stored, products skipped. */
+  /** Pluggy's item needs the person (see NOTHING_NEW_STATUSES): status stored, products skipped. */
   | 'needs-reconnect'
   /** Pluggy no longer knows the item: its local rows were removed. */
   | 'purged'
@@ -116,9 +118,8 @@ async function syncWithinRun(
     throw err;
   }
 
-  const reconnect = RECONNECT_STATUSES.has(item.status);
-  const stored = await upsertItemFromPluggy(pool, item, reconnect ? { needsReconnect: true } : {});
-  if (reconnect) {
+  const stored = await upsertItemFromPluggy(pool, item, needsPerson(item) ? { needsReconnect: true } : {});
+  if (NOTHING_NEW_STATUSES.has(item.status)) {
     logger.info({ itemId, status: item.status }, 'item needs the person to reconnect; products not fetched');
     progress({ kind: 'item', itemId, status: item.status, accounts: 0 });
     return { itemId, outcome: 'needs-reconnect', status: item.status, accounts: [] };
@@ -190,7 +191,11 @@ async function syncWithinRun(
 
   await withTransaction(pool, async (client) => {
     await markItemSynced(client, itemId, nowOf(deps));
-    if (stored.item.needsReconnect) await setItemStatus(client, itemId, { needsReconnect: false });
+    // Data is current again; the flag stays only if Pluggy still says the person must act
+    // (an OUTDATED item whose error is theirs to fix, e.g. ACCOUNT_LOCKED).
+    if (stored.item.needsReconnect && !needsPerson(item)) {
+      await setItemStatus(client, itemId, { needsReconnect: false });
+    }
   });
   return { itemId, outcome: 'synced', status: item.status, accounts: results };
 }

@@ -2,52 +2,10 @@ import { setItemStatus, upsertItemFromPluggy } from '../../db/queries/items.ts';
 import type { Db } from '../../db/pool.ts';
 import type { Item } from '../../pluggy/index.ts';
 import type { HandlerContext } from '../types.ts';
+import { errorCode, isUserFixable, needsPerson } from '../../domain/itemHealth.ts';
 import { fetchItem, ownerOf, requireItemId } from './item-lookup.ts';
 
-/**
- * Execution errors only the person can fix (new password, unlock, authorize in the bank app,
- * answer in time): contract part 03 §2.8, part 01 §4.3. The others (SITE_NOT_AVAILABLE,
- * CONNECTION_ERROR, UNEXPECTED_ERROR, …) are the bank's or Pluggy's and heal on a later update.
- */
-const USER_FIXABLE_ERRORS = new Set([
-  'INVALID_CREDENTIALS',
-  'INVALID_CREDENTIALS_MFA',
-  'ACCOUNT_LOCKED',
-  'ACCOUNT_CREDENTIALS_RESET',
-  'ACCOUNT_NEEDS_ACTION',
-  'USER_AUTHORIZATION_PENDING',
-  'USER_AUTHORIZATION_NOT_GRANTED',
-  'USER_INPUT_TIMEOUT',
-  'ALREADY_LOGGED_IN',
-]);
-const WAITING_FOR_PERSON = new Set(['WAITING_USER_INPUT', 'WAITING_USER_ACTION']);
-
-function errorCode(value: unknown): string | undefined {
-  const code = (value as { code?: unknown } | null | undefined)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-export function isUserFixable(code: string | undefined): boolean {
-  return code !== undefined && USER_FIXABLE_ERRORS.has(code);
-}
-
-/**
- * Whether the item, as Pluggy reports it NOW, waits for the person: an MFA prompt, an action at
- * the bank, or a login error only they can fix. Decided from the fetched item, never from the
- * event alone: events arrive late and out of order (contract part 03 §2.5), and a stale
- * item/waiting_user_input must not flag an item that has finished since.
- *
- * Handlers only ever SET needs-reconnect. It is cleared by the next successful sync of the item
- * (src/sync/syncItem.ts), which item/updated starts with reason 'reconnected' when the item was
- * flagged: the person is told "fixed" only once their data is current again.
- */
-export function needsPerson(item: Pick<Item, 'status' | 'executionStatus' | 'error'>): boolean {
-  if (WAITING_FOR_PERSON.has(item.status)) return true;
-  if (item.status === 'LOGIN_ERROR' || item.status === 'OUTDATED') {
-    return isUserFixable(errorCode(item.error) ?? item.executionStatus);
-  }
-  return false;
-}
+export { isUserFixable, needsPerson } from '../../domain/itemHealth.ts';
 
 /** Stores Pluggy's view of the item, linked to its owner, flagged when it waits for the person. */
 export async function storeItem(db: Db, item: Item, userId: string | undefined) {
