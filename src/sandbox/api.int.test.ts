@@ -541,9 +541,9 @@ describe('sandbox HTTP API', () => {
   describe('Connect page files', () => {
     it('serves the page, zoid from node_modules, and never leaves the folder', async () => {
       const page = await call(sb.url, 'GET', '/connect');
-      // The page belongs to a colleague's folder: when present it is HTML, when absent a 404.
-      expect([200, 404]).toContain(page.status);
-      if (page.status === 200) expect(page.headers.get('content-type')).toContain('text/html');
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toContain('text/html');
+      expect((await call(sb.url, 'GET', '/connect/connect.js')).status).toBe(200);
       const zoid = await call(sb.url, 'GET', '/connect/zoid.js');
       expect(zoid.status).toBe(200);
       expect(zoid.headers.get('content-type')).toContain('javascript');
@@ -552,6 +552,8 @@ describe('sandbox HTTP API', () => {
         '/connect/..%2Findex.ts',
         '/connect/%2e%2e/%2e%2e/package.json',
         '/connect/missing.js',
+        // The page's own test lives in the folder; only what a browser loads is served.
+        '/connect/connect.int.test.ts',
       ]) {
         expect((await call(sb.url, 'GET', path)).status).toBe(404);
       }

@@ -28,7 +28,7 @@ describe('webhook envelope', () => {
 
   it('knows which event types it handles', () => {
     expect(isHandledEvent('transactions/deleted')).toBe(true);
-    expect(isHandledEvent('item/waiting_user_action')).toBe(false);
+    expect(isHandledEvent('item/waiting_user_action')).toBe(true);
     expect(isHandledEvent('payment_intent/completed')).toBe(false);
   });
 });

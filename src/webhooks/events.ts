@@ -10,6 +10,7 @@ export const HANDLED_EVENTS = [
   'item/login_succeeded',
   'item/error',
   'item/waiting_user_input',
+  'item/waiting_user_action',
   'item/deleted',
   'transactions/created',
   'transactions/updated',

@@ -6,6 +6,7 @@ import { handleItemDeleted } from './item-deleted.ts';
 import { handleItemError } from './item-error.ts';
 import { handleItemLoginSucceeded } from './item-login-succeeded.ts';
 import { handleItemUpdated } from './item-updated.ts';
+import { handleItemWaitingUserAction } from './item-waiting-user-action.ts';
 import { handleItemWaitingUserInput } from './item-waiting-user-input.ts';
 import { handleTransactionsCreated } from './transactions-created.ts';
 import { handleTransactionsDeleted } from './transactions-deleted.ts';
@@ -18,6 +19,7 @@ export const HANDLERS: Record<HandledEvent, WebhookHandler> = {
   'item/login_succeeded': handleItemLoginSucceeded,
   'item/error': handleItemError,
   'item/waiting_user_input': handleItemWaitingUserInput,
+  'item/waiting_user_action': handleItemWaitingUserAction,
   'item/deleted': handleItemDeleted,
   'transactions/created': handleTransactionsCreated,
   'transactions/updated': handleTransactionsUpdated,
