@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -51,6 +52,48 @@ describe('embedded PostgreSQL (the default without DATABASE_URL)', () => {
     } finally {
       await pool.end();
       await again.stop();
+    }
+  });
+
+  it('a second process on the same folder (a CLI beside the running service) shares the server', async () => {
+    const own = await mkdtemp(path.join(tmpdir(), 'pb-embedded-shared-'));
+    const dataDir = path.join(own, 'pg');
+    const port = await freePort();
+    // The "service": another Node process that starts the embedded server and keeps it.
+    const owner = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `import('${path.resolve('src/db/embedded.ts')}').then(async (m) => {
+           const db = await m.startEmbeddedPostgres({ dataDir: ${JSON.stringify(dataDir)}, port: ${port} });
+           console.log('READY');
+           process.on('SIGTERM', () => db.stop().then(() => process.exit(0)));
+         })`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        owner.stdout!.on('data', (d: Buffer) => d.toString().includes('READY') && resolve());
+        owner.once('exit', (code) => reject(new Error(`owner exited early (${code})`)));
+      });
+      const shared = await startEmbeddedPostgres({ dataDir, port: port + 1 });
+      expect(new URL(shared.url).port).toBe(String(port)); // the running server's port, not ours
+      const pool = createPool(shared.url, { max: 1 });
+      await migrate(pool);
+      await upsertUserByPhone(pool, '+5511955554444');
+      await pool.end();
+      await shared.stop(); // must leave the owner's server alone
+      const check = createPool(shared.url, { max: 1 });
+      expect((await getUserByPhone(check, '+5511955554444'))?.phoneE164).toBe('+5511955554444');
+      await check.end();
+    } finally {
+      const exited = new Promise((r) => owner.once('exit', r));
+      owner.kill('SIGTERM');
+      await exited;
+      await rm(own, { recursive: true, force: true });
     }
   });
 });

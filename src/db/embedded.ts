@@ -88,7 +88,16 @@ export async function startEmbeddedPostgres(opts: {
       },
     );
     if (isRoot) await ensureOwnedByPostgres(dataDir, log);
-    await stopOrphanedPostmaster(dataDir, log);
+    const running = await stopOrphanedPostmaster(dataDir, log);
+    if (running) {
+      // The service is running on this data dir (a CLI `sync` beside `npm start`): share its
+      // server rather than fight over the lock. Stopping it stays the owner's job.
+      log?.info({ dataDir, port: running.port, pid: running.pid }, 'sharing the running embedded PostgreSQL');
+      return {
+        url: `postgres://${DB_USER}:${encodeURIComponent(password)}@127.0.0.1:${running.port}/${DB_NAME}`,
+        stop: async () => {},
+      };
+    }
   }
 
   const server = new EmbeddedPostgresClass({
@@ -243,40 +252,42 @@ async function waitGone(pid: number, ms: number): Promise<boolean> {
 /**
  * postmaster.pid left behind: a dead PID needs nothing (PostgreSQL clears it and recovers). A live
  * postmaster working in our data dir whose parent is gone (ppid 1) is our orphan from a killed
- * Node: stop it. One whose parent is a live Node is another instance of this service: refuse.
+ * Node: stop it. One whose parent is a live Node is another instance of this service: share it.
  * A live PID that is some other process (PID reuse) gets its stale lock removed.
  */
-async function stopOrphanedPostmaster(dataDir: string, log?: Logger): Promise<void> {
+async function stopOrphanedPostmaster(
+  dataDir: string,
+  log?: Logger,
+): Promise<{ pid: number; port: number } | undefined> {
   const lockFile = path.join(dataDir, 'postmaster.pid');
-  const first = await readFile(lockFile, 'utf8').then(
-    (s) => s.split('\n')[0]?.trim() ?? '',
-    () => '',
+  // postmaster.pid: line 1 the PID, line 4 the port (PostgreSQL's documented layout).
+  const lines = await readFile(lockFile, 'utf8').then(
+    (s) => s.split('\n').map((l) => l.trim()),
+    () => [] as string[],
   );
-  const pid = Number(first);
-  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return;
+  const pid = Number(lines[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return undefined;
 
   const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => undefined);
   const ours = cwd !== undefined && cwd === (await realpath(dataDir).catch(() => dataDir));
   if (!ours) {
     log?.warn({ pid }, 'removing stale postmaster.pid (its PID now belongs to another process)');
     await unlink(lockFile).catch(() => {});
-    return;
+    return undefined;
   }
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
   const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
   if (ppid > 1 && alive(ppid)) {
     const parent = await readFile(`/proc/${ppid}/comm`, 'utf8').catch(() => '');
-    if (parent.trim().startsWith('node')) {
-      throw new Error(
-        `Embedded database at ${dataDir} is in use by another running instance (postgres PID ${pid}, parent PID ${ppid}).`,
-      );
-    }
+    const port = Number(lines[3]);
+    if (parent.trim().startsWith('node') && Number.isInteger(port) && port > 0) return { pid, port };
   }
   log?.warn({ pid }, 'stopping orphaned embedded PostgreSQL left by a previous run');
   process.kill(pid, 'SIGINT');
-  if (await waitGone(pid, 15_000)) return;
+  if (await waitGone(pid, 15_000)) return undefined;
   process.kill(pid, 'SIGQUIT');
   if (!(await waitGone(pid, 5_000))) {
     throw new Error(`Orphaned embedded PostgreSQL (PID ${pid}) did not stop; stop it and retry.`);
   }
+  return undefined;
 }
