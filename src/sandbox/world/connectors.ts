@@ -18,28 +18,8 @@ const ALL_PRODUCTS: ProductType[] = [
   'IDENTITY',
   'LOANS',
 ];
-const BANK_PRODUCTS: ProductType[] = [
-  'ACCOUNTS',
-  'CREDIT_CARDS',
-  'TRANSACTIONS',
-  'PAYMENT_DATA',
-  'IDENTITY',
-  'INVESTMENTS',
-  'INVESTMENTS_TRANSACTIONS',
-  'LOANS',
-];
 const CARD_PRODUCTS: ProductType[] = ['CREDIT_CARDS', 'TRANSACTIONS', 'IDENTITY'];
 const INVESTMENT_PRODUCTS: ProductType[] = ['INVESTMENTS', 'INVESTMENTS_TRANSACTIONS', 'IDENTITY'];
-const OF_PRODUCTS: ProductType[] = [
-  'ACCOUNTS',
-  'CREDIT_CARDS',
-  'TRANSACTIONS',
-  'PAYMENT_DATA',
-  'INVESTMENTS',
-  'INVESTMENTS_TRANSACTIONS',
-  'IDENTITY',
-  'LOANS',
-];
 
 // Credential field definitions -------------------------------------------------------------------
 
@@ -200,7 +180,7 @@ const DEFS: Def[] = [
     url: 'https://pluggy.ai',
     type: 'BUSINESS_BANK',
     credentials: [sandboxUser, sandboxPassword],
-    products: BANK_PRODUCTS,
+    products: ALL_PRODUCTS,
     sandbox: true,
     image: 'sandbox',
   },
@@ -211,7 +191,7 @@ const DEFS: Def[] = [
     url: 'https://openfinancebrasil.org.br',
     type: 'PERSONAL_BANK',
     credentials: [cpf],
-    products: OF_PRODUCTS,
+    products: ALL_PRODUCTS,
     sandbox: true,
     openFinance: true,
     oauth: true,
@@ -226,7 +206,7 @@ const DEFS: Def[] = [
     url: 'https://www.itau.com.br',
     type: 'PERSONAL_BANK',
     credentials: [agency, account, password(6, 6, 'Senha eletrônica')],
-    products: BANK_PRODUCTS,
+    products: ALL_PRODUCTS,
   },
   {
     id: 202,
@@ -235,7 +215,7 @@ const DEFS: Def[] = [
     url: 'https://banco.bradesco',
     type: 'PERSONAL_BANK',
     credentials: [agency, account, password(4, 4, 'Senha de 4 dígitos')],
-    products: BANK_PRODUCTS,
+    products: ALL_PRODUCTS,
   },
   {
     id: 203,
@@ -244,7 +224,7 @@ const DEFS: Def[] = [
     url: 'https://www.bb.com.br',
     type: 'PERSONAL_BANK',
     credentials: [agency, account, password(8, 8, 'Senha de 8 dígitos')],
-    products: BANK_PRODUCTS,
+    products: ALL_PRODUCTS,
   },
   {
     id: 204,
@@ -253,7 +233,7 @@ const DEFS: Def[] = [
     url: 'https://www.caixa.gov.br',
     type: 'PERSONAL_BANK',
     credentials: [user('Usuário Internet Banking'), password(6, 20)],
-    products: BANK_PRODUCTS,
+    products: ALL_PRODUCTS,
   },
   {
     id: 205,
@@ -262,7 +242,7 @@ const DEFS: Def[] = [
     url: 'https://www.santander.com.br',
     type: 'PERSONAL_BANK',
     credentials: [cpf, password(4, 20)],
-    products: BANK_PRODUCTS,
+    products: ALL_PRODUCTS,
   },
   {
     id: 212,
@@ -271,7 +251,7 @@ const DEFS: Def[] = [
     url: 'https://nubank.com.br',
     type: 'PERSONAL_BANK',
     credentials: [cpf, password(4, 30)],
-    products: BANK_PRODUCTS,
+    products: ALL_PRODUCTS,
     hasMFA: true,
   },
   {
@@ -281,7 +261,7 @@ const DEFS: Def[] = [
     url: 'https://www.bancointer.com.br',
     type: 'PERSONAL_BANK',
     credentials: [cpf, password(6, 20)],
-    products: BANK_PRODUCTS,
+    products: ALL_PRODUCTS,
     hasMFA: true,
   },
   {
@@ -291,7 +271,7 @@ const DEFS: Def[] = [
     url: 'https://www.c6bank.com.br',
     type: 'PERSONAL_BANK',
     credentials: [cpf, password(6, 20)],
-    products: BANK_PRODUCTS,
+    products: ALL_PRODUCTS,
   },
   {
     id: 221,
@@ -300,7 +280,7 @@ const DEFS: Def[] = [
     url: 'https://www.sicredi.com.br',
     type: 'PERSONAL_BANK',
     credentials: [user('Conta Sicredi'), password(6, 20)],
-    products: BANK_PRODUCTS,
+    products: ALL_PRODUCTS,
   },
   {
     id: 222,
@@ -309,7 +289,7 @@ const DEFS: Def[] = [
     url: 'https://www.sicoob.com.br',
     type: 'PERSONAL_BANK',
     credentials: [cpf, password(6, 20)],
-    products: BANK_PRODUCTS,
+    products: ALL_PRODUCTS,
   },
   {
     id: 224,
@@ -404,7 +384,7 @@ const DEFS: Def[] = [
     url: 'https://www.itau.com.br/empresas',
     type: 'BUSINESS_BANK',
     credentials: [cnpj, user('Código do operador'), password(6, 6)],
-    products: BANK_PRODUCTS,
+    products: ALL_PRODUCTS,
   },
   {
     id: 252,
@@ -413,7 +393,7 @@ const DEFS: Def[] = [
     url: 'https://banco.bradesco/empresas',
     type: 'BUSINESS_BANK',
     credentials: [user('Nome de usuário'), password(8, 8)],
-    products: BANK_PRODUCTS,
+    products: ALL_PRODUCTS,
     hasMFA: true,
   },
   {
@@ -423,7 +403,7 @@ const DEFS: Def[] = [
     url: 'https://www.santander.com.br/empresas',
     type: 'BUSINESS_BANK',
     credentials: [cnpj, user('Usuário'), password(4, 20)],
-    products: BANK_PRODUCTS,
+    products: ALL_PRODUCTS,
   },
   {
     id: 254,
@@ -455,7 +435,7 @@ const DEFS: Def[] = [
       url,
       type,
       credentials: [type === 'BUSINESS_BANK' ? cnpj : cpf],
-      products: OF_PRODUCTS,
+      products: ALL_PRODUCTS,
       openFinance: true,
       oauth: true,
       payments: true,
