@@ -21,6 +21,8 @@ export const QUEUES = {
   itemPurge: 'item-purge',
   /** Periodic safety net: re-sync items not synced for longer than the configured age. */
   safetyNet: 'safety-net',
+  /** Periodic: re-queue stored webhook events left unprocessed once their job's retries ran out. */
+  webhookRedrive: 'webhook-redrive',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -41,6 +43,7 @@ export type JobPayloads = {
   [QUEUES.transactionsDeleted]: TransactionIdsJob;
   [QUEUES.itemPurge]: ItemPurgeJob;
   [QUEUES.safetyNet]: Record<string, never>;
+  [QUEUES.webhookRedrive]: Record<string, never>;
 };
 
 /**
@@ -63,6 +66,7 @@ const QUEUE_SETTINGS: Record<QueueName, Omit<PgBoss.Queue, 'name'>> = {
   [QUEUES.transactionsDeleted]: { policy: 'standard', retryLimit: 8, retryDelay: 5, retryBackoff: true },
   [QUEUES.itemPurge]: { policy: 'standard', retryLimit: 8, retryDelay: 5, retryBackoff: true },
   [QUEUES.safetyNet]: { policy: 'singleton', retryLimit: 0 },
+  [QUEUES.webhookRedrive]: { policy: 'singleton', retryLimit: 0 },
 };
 
 export type Boss = PgBoss;

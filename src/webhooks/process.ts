@@ -5,6 +5,7 @@ import { QUEUES, type WebhookEventJob } from '../sync/jobs.ts';
 import { isHandledEvent } from './events.ts';
 import { lockEvent } from './eventLock.ts';
 import { HANDLERS } from './handlers/index.ts';
+import { redriveWebhookEvents } from './redrive.ts';
 import {
   type HandlerContext,
   type StoredWebhookEvent,
@@ -105,6 +106,8 @@ export type WebhookWorkerOptions = {
   concurrency?: number;
   /** How often an idle worker polls; pg-boss's minimum is 0.5. Default 1. */
   pollingIntervalSeconds?: number;
+  /** When to queue again events whose retries ran out (src/webhooks/redrive.ts); false = never. */
+  redriveCron?: string | false;
 };
 
 /**
@@ -148,6 +151,15 @@ export async function startWebhookWorker(
         },
       ),
     );
+  }
+  const redriveCron = opts.redriveCron ?? '*/30 * * * *';
+  if (redriveCron) {
+    ids.push(
+      await deps.boss.work(QUEUES.webhookRedrive, { pollingIntervalSeconds: 30 }, async () => {
+        await redriveWebhookEvents(deps);
+      }),
+    );
+    await deps.boss.schedule(QUEUES.webhookRedrive, redriveCron, {}, { tz: 'UTC' });
   }
   let stopped = false;
   return async () => {

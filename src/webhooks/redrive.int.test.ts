@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertEvent, markFailed, markProcessed } from '../db/queries/webhookEvents.ts';
+import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
+import { createLogger } from '../log.ts';
+import { createPluggyClient } from '../pluggy/index.ts';
+import { type Boss, enqueue, QUEUES, startBoss } from '../sync/jobs.ts';
+import { startWebhookWorker } from './process.ts';
+import { redriveWebhookEvents } from './redrive.ts';
+import type { WebhookDeps } from './types.ts';
+
+let t: TestDatabase;
+let boss: Boss;
+let deps: WebhookDeps;
+beforeAll(async () => {
+  t = await createTestDatabase();
+  const logger = createLogger('silent');
+  boss = await startBoss(t.url, logger, { schedule: false });
+  // The events used here never reach Pluggy; an address nothing listens on proves it.
+  const pluggy = createPluggyClient({ baseUrl: 'http://127.0.0.1:1', clientId: 'x', clientSecret: 'y' });
+  deps = { pool: t.pool, pluggy, boss, logger };
+});
+afterAll(async () => {
+  await boss?.stop({ graceful: false, wait: true });
+  await t?.drop();
+});
+
+const statusEvent = (eventId: string) => ({
+  eventId,
+  event: 'connector/status_updated',
+  raw: { event: 'connector/status_updated', eventId, id: '2', data: { status: 'UNSTABLE' } },
+});
+const age = (eventId: string, minutes: number) =>
+  t.pool.query(
+    `UPDATE webhook_events SET received_at = now() - make_interval(mins => $2) WHERE event_id = $1`,
+    [eventId, minutes],
+  );
+
+describe('webhook redrive: stored events whose retries ran out are queued again', () => {
+  it('picks exactly the old, retryable, unqueued events — and they then get processed', async () => {
+    const cases = {
+      pendingOld: 'e-pending-old',
+      failedOld: 'e-failed-old',
+      unprocessable: 'e-unprocessable',
+      stillQueued: 'e-still-queued',
+      recent: 'e-recent',
+      exhausted: 'e-exhausted',
+      processed: 'e-processed',
+    };
+    for (const id of Object.values(cases)) await insertEvent(t.pool, statusEvent(id));
+    await insertEvent(t.pool, {
+      eventId: 'e-unknown-type',
+      event: 'payment_intent/completed',
+      raw: { event: 'payment_intent/completed', eventId: 'e-unknown-type' },
+    });
+    await markFailed(t.pool, cases.failedOld, 'PluggyError (unavailable): Pluggy GET /items/x: 503');
+    await markFailed(t.pool, cases.unprocessable, 'UnprocessableWebhookEvent: no transactionIds');
+    await enqueue(boss, QUEUES.webhookEvent, { eventId: cases.stillQueued });
+    for (let i = 0; i < 30; i++) await markFailed(t.pool, cases.exhausted, 'Error: still down');
+    await markProcessed(t.pool, cases.processed);
+    for (const id of [...Object.values(cases), 'e-unknown-type']) if (id !== cases.recent) await age(id, 90);
+
+    const queued = await redriveWebhookEvents(deps);
+    expect(queued.sort()).toEqual([cases.failedOld, cases.pendingOld].sort());
+    // Running it again while those jobs wait queues nothing twice.
+    expect(await redriveWebhookEvents(deps)).toEqual([]);
+
+    const stop = await startWebhookWorker(deps, { pollingIntervalSeconds: 0.5, redriveCron: false });
+    try {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const { rows } = await t.pool.query<{ event_id: string; outcome: string }>(
+          `SELECT event_id, outcome FROM webhook_events WHERE event_id = ANY($1) ORDER BY event_id`,
+          [[cases.failedOld, cases.pendingOld]],
+        );
+        if (rows.every((r) => r.outcome === 'processed')) break;
+        if (Date.now() > deadline) throw new Error(`redriven events not processed: ${JSON.stringify(rows)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await stop();
+    }
+  });
+});
