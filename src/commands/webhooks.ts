@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
-import { type Config, loadConfig } from '../config.ts';
+import { loadConfig } from '../config.ts';
 import { openDatabase } from '../db/open.ts';
 import { createLogger } from '../log.ts';
-import { createPluggyClient, type PluggyClient, PluggyError } from '../pluggy/index.ts';
+import { NoPluggyError, pluggyForCommand } from '../pluggy/fromConfig.ts';
+import { PluggyError } from '../pluggy/index.ts';
 import { startBoss } from '../sync/jobs.ts';
 import { WEBHOOK_PATH } from '../webhooks/endpoint.ts';
 import { processWebhookEvent } from '../webhooks/process.ts';
@@ -38,7 +39,8 @@ export async function run(argv: string[] = []): Promise<void> {
     // Expected failures (Pluggy or the sandbox unreachable, a bad --url) get one line, no stack;
     // PluggyError messages are redacted at the source.
     const badArgs = String((err as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS');
-    if (!(err instanceof PluggyError) && !(err instanceof UsageError) && !badArgs) throw err;
+    if (!(err instanceof PluggyError || err instanceof UsageError || err instanceof NoPluggyError || badArgs))
+      throw err;
     process.stderr.write(`webhooks ${sub}: ${(err as Error).message}\n`);
     process.exitCode = 1;
     return;
@@ -51,29 +53,13 @@ export async function run(argv: string[] = []): Promise<void> {
 
 class UsageError extends Error {}
 
-/**
- * The Pluggy API this command talks to. In local mode the sandbox lives inside the running
- * service (`npm start`) on SANDBOX_PORT.
- */
-function pluggyFor(config: Config): { pluggy: PluggyClient; local: boolean } {
-  const local = !config.pluggy.baseUrl;
-  const baseUrl = config.pluggy.baseUrl ?? `http://127.0.0.1:${config.sandboxPort}`;
-  const pluggy = createPluggyClient({
-    baseUrl,
-    clientId: config.pluggy.clientId,
-    clientSecret: config.pluggy.clientSecret,
-    timeoutMs: config.pluggy.timeoutMs,
-  });
-  return { pluggy, local };
-}
-
 async function register(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: { url: { type: 'string' }, event: { type: 'string' } },
   });
   const config = loadConfig();
-  const { pluggy, local } = pluggyFor(config);
+  const { pluggy, local } = await pluggyForCommand(config);
   let url: string;
   try {
     url = webhookTargetUrl(values.url ?? `${config.publicBaseUrl}${WEBHOOK_PATH}`, { local });
@@ -92,7 +78,7 @@ async function register(argv: string[]): Promise<void> {
 
 async function list(): Promise<void> {
   const config = loadConfig();
-  const { pluggy } = pluggyFor(config);
+  const { pluggy } = await pluggyForCommand(config);
   const hooks = await pluggy.listWebhooks();
   if (hooks.length === 0) {
     process.stdout.write('no webhooks registered\n');
@@ -114,7 +100,7 @@ async function replay(argv: string[]): Promise<void> {
   }
   const config = loadConfig();
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr);
-  const { pluggy } = pluggyFor(config);
+  const { pluggy } = await pluggyForCommand(config);
   const db = await openDatabase(config, logger);
   try {
     const boss = await startBoss(db.url, logger, { schedule: false, max: 2 });

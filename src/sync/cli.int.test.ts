@@ -64,8 +64,19 @@ describe('sync and backfill commands', () => {
     expect(await storedSnapshot(h.db, second)).toEqual(truthSnapshot(h.sandbox, second));
   });
 
-  it('in local mode without PLUGGY_BASE_URL it says how to reach a sandbox instead of failing obscurely', async () => {
-    const res = await cli(['sync', 'any-item'], { DATABASE_URL: h.db.url });
+  it('in local mode it finds the running sandbox on SANDBOX_PORT by itself', async () => {
+    const itemId = await createSyncedItem(h);
+    const res = await cli(['sync', itemId], {
+      DATABASE_URL: h.db.url,
+      SANDBOX_PORT: new URL(h.sandbox.url).port,
+    });
+    expect(res.code).toBe(0);
+    expect(await storedSnapshot(h.db, itemId)).toEqual(truthSnapshot(h.sandbox, itemId));
+  });
+
+  it('in local mode with no sandbox answering it says how to reach one instead of failing obscurely', async () => {
+    // Port 1: nothing listens there, whatever else runs on this machine.
+    const res = await cli(['sync', 'any-item'], { DATABASE_URL: h.db.url, SANDBOX_PORT: '1' });
     expect(res.code).toBe(2);
     expect(res.err).toContain('PLUGGY_BASE_URL=');
     expect(res.err).toContain('npm run cli -- sandbox');
