@@ -12,6 +12,7 @@ import type { PluggyClient } from './pluggy/index.ts';
 import { startSandbox, type Sandbox } from './sandbox/index.ts';
 import { type Boss, startBoss } from './sync/jobs.ts';
 import { startSyncWorkers } from './sync/workers.ts';
+import { WEBHOOK_PATH } from './webhooks/endpoint.ts';
 import { registerWebhook } from './webhooks/register.ts';
 import { webhookRoutes } from './webhooks/route.ts';
 import { startWebhookWorker } from './webhooks/process.ts';
@@ -30,8 +31,16 @@ export type App = {
 
 export async function startApp(config: Config, logger: Logger): Promise<App> {
   const stops: Array<() => Promise<unknown>> = [];
-  const stop = async () => {
-    for (const s of stops.reverse()) await s().catch((err) => logger.warn({ err }, 'shutdown step failed'));
+  let stopping: Promise<void> | undefined;
+  // Last started, first stopped (HTTP before workers before the queue before the database);
+  // a second call (signal during shutdown, a test's afterAll) waits for the first.
+  const stop = () => {
+    stopping ??= (async () => {
+      for (const s of [...stops].reverse()) {
+        await s().catch((err) => logger.warn({ err }, 'shutdown step failed'));
+      }
+    })();
+    return stopping;
   };
   try {
     const db = await openDatabase(config, logger);
@@ -69,11 +78,13 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     const url = `http://localhost:${port}`;
 
     if (sandbox) {
-      // Local mode: point the sandbox's deliveries at us, as `webhooks register` does against Pluggy.
-      const publicBase = config.publicBaseUrl.startsWith(`http://localhost:${config.port}`)
-        ? url
-        : config.publicBaseUrl;
-      await registerWebhook(pluggy, { url: `${publicBase}/webhooks/pluggy`, secret: config.webhookSecret });
+      // Local mode: point the in-process sandbox's deliveries at us, as `webhooks register` does
+      // against Pluggy. It runs on this machine, so loopback is the right address whatever
+      // PUBLIC_BASE_URL says.
+      await registerWebhook(pluggy, {
+        url: `http://127.0.0.1:${port}${WEBHOOK_PATH}`,
+        secret: config.webhookSecret,
+      });
     }
     return { config, db, pluggy, boss, http, sandbox, url, stop };
   } catch (err) {

@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type App, startApp } from './app.ts';
+import { loadConfig } from './config.ts';
+import { createTestDatabase, type TestDatabase } from './db/testing.ts';
+import { createLogger } from './log.ts';
+
+/** The service as `npm start` wires it in local mode, on a test database and free ports. */
+describe('startApp (local mode)', () => {
+  let t: TestDatabase;
+  let app: App;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    const config = loadConfig({ DATABASE_URL: t.url, PORT: '0', SANDBOX_PORT: '0' });
+    app = await startApp(config, createLogger('silent'));
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await t?.drop();
+  });
+
+  it('serves health, and a connection made at the sandbox arrives by webhook and is synced', async () => {
+    const health = await fetch(`${app.url}/health`);
+    expect(health.status).toBe(200);
+    expect(app.sandbox).toBeDefined();
+
+    const item = await app.sandbox!.admin.createItemNow({ clientUserId: 'someone' });
+    const deadline = Date.now() + 20_000;
+    let synced: { last_synced_at: Date | null } | undefined;
+    while (!synced?.last_synced_at) {
+      if (Date.now() > deadline) throw new Error('the item was not synced through webhook → job → sync');
+      await new Promise((r) => setTimeout(r, 100));
+      synced = (await t.pool.query('SELECT last_synced_at FROM items WHERE id = $1', [item.id])).rows[0];
+    }
+    const truth = app.sandbox!.admin.truth(item.id).transactionsByAccount;
+    const { rows } = await t.pool.query<{ account_id: string; n: number }>(
+      'SELECT account_id, count(*)::int AS n FROM transactions WHERE item_id = $1 GROUP BY account_id',
+      [item.id],
+    );
+    expect(Object.fromEntries(rows.map((r) => [r.account_id, r.n]))).toEqual(
+      Object.fromEntries(Object.entries(truth).map(([id, list]) => [id, list.length])),
+    );
+    const events = await t.pool.query<{ event: string }>(
+      "SELECT event FROM webhook_events WHERE outcome = 'processed' ORDER BY event",
+    );
+    expect(events.rows.map((r) => r.event)).toContain('item/created');
+  });
+
+  it('stops cleanly: HTTP closed, workers and queue stopped', async () => {
+    await app.stop();
+    await expect(fetch(`${app.url}/health`)).rejects.toThrow();
+  });
+});
