@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '../config.ts';
 import { createLogger } from '../log.ts';
-import { startSandbox } from '../sandbox/index.ts';
+import { type Sandbox, startSandbox } from '../sandbox/index.ts';
 
 const USAGE = `usage: npm run cli -- sandbox [options]
 
@@ -59,15 +59,24 @@ export async function run(argv: string[] = []): Promise<void> {
     }).filter(([, v]) => v !== undefined),
   );
   const logger = createLogger(values['log-level'] ?? 'info', process.stderr);
-  const sandbox = await startSandbox({
-    port: int('port', values.port) ?? 8787,
-    host: values.host,
-    seed: int('seed', values.seed),
-    stepDelayMs: int('step-delay-ms', values['step-delay-ms']),
-    now,
-    size,
-    logger,
-  });
+  let sandbox: Sandbox;
+  try {
+    sandbox = await startSandbox({
+      port: int('port', values.port) ?? 8787,
+      host: values.host,
+      seed: int('seed', values.seed),
+      stepDelayMs: int('step-delay-ms', values['step-delay-ms']),
+      now,
+      size,
+      logger,
+    });
+  } catch (err) {
+    // A taken port is an operator's situation, not a bug: its message says what to do, no stack.
+    if ((err as { cause?: NodeJS.ErrnoException }).cause?.code !== 'EADDRINUSE') throw err;
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exitCode = 1;
+    return;
+  }
   process.stdout.write(
     [
       `Pluggy sandbox listening at ${sandbox.url}`,

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Sandbox, startSandbox } from '../sandbox/index.ts';
 import { parseDuration, run } from './scenario.ts';
@@ -78,5 +80,48 @@ describe('scenario command drives a running sandbox', () => {
     expect(String(err.mock.calls.at(-1)?.[0])).toContain('no sandbox answers');
     expect(() => parseDuration('soon')).toThrow(/not a duration/);
     expect(parseDuration('90m')).toBe(5_400_000);
+  });
+
+  it('refuses non-numeric flags instead of sending a NaN (a fault rule that would never fire)', async () => {
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    for (const [flag, value] of [
+      ['--rate', 'often'],
+      ['--times', 'twice'],
+      ['--status', 'five-oh-three'],
+      ['--latency', '1s'],
+      ['--retry-after', 'soon'],
+    ] as const) {
+      process.exitCode = 0;
+      await run(['fault', '--path', '/categories', flag, value, '--sandbox', sandbox.url]);
+      expect(process.exitCode).toBe(2);
+      expect(String(err.mock.calls.at(-1)?.[0])).toContain(
+        `fault: ${flag} must be a number (got "${value}")`,
+      );
+    }
+    process.exitCode = 0;
+    await run(['new-transactions', 'some-item', '--count', 'x', '--sandbox', sandbox.url]);
+    expect(process.exitCode).toBe(2);
+    expect(String(err.mock.calls.at(-1)?.[0])).toContain('--count must be a number');
+    // No rule reached the sandbox.
+    expect(await fetch(`${sandbox.url}/__sandbox/faults`).then((r) => r.json())).toEqual([]);
+  });
+
+  it('says so when the URL answers 200 with something that is not a sandbox', async () => {
+    const other = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html>some other service</html>');
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+    try {
+      const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+      await run(['items', '--sandbox', url]);
+      expect(process.exitCode).toBe(2);
+      expect(String(err.mock.calls.at(-1)?.[0])).toContain(
+        `${url} is not a Pluggy sandbox (no /__sandbox admin API)`,
+      );
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+    }
   });
 });

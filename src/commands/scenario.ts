@@ -70,7 +70,17 @@ export async function run(argv: string[]): Promise<void> {
     return;
   }
   const base = `${values.sandbox!.replace(/\/+$/, '')}/__sandbox`;
-  const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  /** An optional numeric flag; anything else is a usage error (a NaN would make e.g. a dead fault rule). */
+  const num = (
+    flag: 'connector' | 'count' | 'backdated-days' | 'status' | 'rate' | 'times' | 'latency' | 'retry-after',
+  ) => {
+    const v = values[flag];
+    if (v === undefined) return undefined;
+    const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
+    if (!Number.isFinite(n))
+      throw new UsageError(`${name}: --${flag} must be a number (got ${JSON.stringify(v)})`);
+    return n;
+  };
   const need = (i: number, what: string) => {
     const v = args[i];
     if (!v) throw new UsageError(`${name}: missing ${what}`);
@@ -91,7 +101,15 @@ export async function run(argv: string[]): Promise<void> {
     }
     const text = await res.text();
     if (!res.ok) throw new UsageError(`sandbox answered ${res.status}: ${text}`);
-    return text ? JSON.parse(text) : {};
+    if (!text) return {};
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new UsageError(
+        `the server at ${values.sandbox} is not a Pluggy sandbox (no /__sandbox admin API): ` +
+          `${method} ${base}${path} answered ${res.status} with non-JSON`,
+      );
+    }
   };
 
   try {
@@ -109,13 +127,13 @@ export async function run(argv: string[]): Promise<void> {
         out = await call('POST', '/items', {
           user: values.user,
           clientUserId: values['client-user-id'],
-          connectorId: num(values.connector),
+          connectorId: num('connector'),
         });
         break;
       case 'new-transactions':
         out = await call('POST', `/items/${need(0, 'itemId')}/transactions`, {
-          count: num(values.count),
-          backdatedDays: num(values['backdated-days']),
+          count: num('count'),
+          backdatedDays: num('backdated-days'),
           accountId: values.account,
         });
         break;
@@ -157,15 +175,16 @@ export async function run(argv: string[]): Promise<void> {
             : values.latency
               ? 'latency'
               : 'respond';
-        const status = num(values.status) ?? (values['retry-after'] ? 429 : 503);
+        num('retry-after'); // validated only: it is sent as the header's text
+        const status = num('status') ?? (values['retry-after'] ? 429 : 503);
         out = await call('POST', '/faults', {
           path: values.path,
           method: values.method?.toUpperCase(),
           kind,
-          rate: num(values.rate),
-          times: num(values.times),
+          rate: num('rate'),
+          times: num('times'),
           ...(kind === 'respond' ? { status } : {}),
-          ...(kind === 'latency' ? { ms: num(values.latency) } : {}),
+          ...(kind === 'latency' ? { ms: num('latency') } : {}),
           ...(values['retry-after'] ? { headers: { 'retry-after': values['retry-after'] } } : {}),
         });
         break;

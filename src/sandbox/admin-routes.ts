@@ -5,6 +5,7 @@
  */
 import type { SandboxContext } from './context.ts';
 import { PluggyError } from './errors.ts';
+import { FaultRuleError } from './faults.ts';
 import { type SandboxAdmin, ScenarioError } from './scenarios.ts';
 import type { Router } from './server.ts';
 import type { ConnectorHealthStatus, ItemStatus } from './types.ts';
@@ -12,19 +13,25 @@ import type { ConnectorHealthStatus, ItemStatus } from './types.ts';
 const obj = (body: unknown): Record<string, unknown> =>
   body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
 const optStr = (v: unknown) => (typeof v === 'string' ? v : undefined);
-const optNum = (v: unknown) =>
-  typeof v === 'number' ? v : typeof v === 'string' && v !== '' ? Number(v) : undefined;
+/** An optional number (a JSON number or a numeric string); anything else is a 400 naming `field`. */
+const optNum = (v: unknown, field: string): number | undefined => {
+  if (v === undefined || v === null) return undefined;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
+  if (!Number.isFinite(n)) throw new ScenarioError(`${field} must be a number (got ${JSON.stringify(v)})`);
+  return n;
+};
 
-/** Scenario errors become `{code, message}` bodies with their status. */
+/**
+ * Scenario and fault-rule errors (bad input) become `{code, message}` bodies with their status;
+ * anything else is a sandbox bug and goes on to the server's logged 500.
+ */
 async function guard<T>(fn: () => T | Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
     if (err instanceof ScenarioError)
       throw new PluggyError(err.status, { code: err.status, message: err.message });
-    if (err instanceof Error && !(err instanceof PluggyError)) {
-      throw new PluggyError(400, { code: 400, message: err.message });
-    }
+    if (err instanceof FaultRuleError) throw new PluggyError(400, { code: 400, message: err.message });
     throw err;
   }
 }
@@ -61,7 +68,7 @@ export function adminRoutes(router: Router, ctx: SandboxContext, admin: SandboxA
   add('POST', '/items', ({ body }) => {
     const b = obj(body);
     return admin.createItemNow({
-      connectorId: optNum(b.connectorId),
+      connectorId: optNum(b.connectorId, 'connectorId'),
       clientUserId: optStr(b.clientUserId),
       webhookUrl: optStr(b.webhookUrl),
       user: optStr(b.user),
@@ -71,7 +78,7 @@ export function adminRoutes(router: Router, ctx: SandboxContext, admin: SandboxA
     admin.waitForItemStatus(
       params.id ?? '',
       (query.get('status') ?? 'UPDATED') as ItemStatus,
-      optNum(query.get('timeoutMs') ?? undefined),
+      optNum(query.get('timeoutMs') ?? undefined, 'timeoutMs'),
     ),
   );
   add('GET', '/items/:id/truth', ({ params }) => admin.truth(params.id ?? ''));
@@ -79,8 +86,8 @@ export function adminRoutes(router: Router, ctx: SandboxContext, admin: SandboxA
     const b = obj(body);
     return admin.addTransactions(params.id ?? '', {
       accountId: optStr(b.accountId),
-      count: optNum(b.count),
-      backdatedDays: optNum(b.backdatedDays),
+      count: optNum(b.count, 'count'),
+      backdatedDays: optNum(b.backdatedDays, 'backdatedDays'),
     });
   });
   add('POST', '/items/:id/transactions/delete', async ({ params, body }) => {
@@ -105,7 +112,7 @@ export function adminRoutes(router: Router, ctx: SandboxContext, admin: SandboxA
 
   add('GET', '/clock', () => ({ now: admin.now().toISOString() }));
   add('POST', '/clock/advance', async ({ body }) => {
-    await admin.advanceClock(optNum(obj(body).ms) ?? 0);
+    await admin.advanceClock(optNum(obj(body).ms, 'ms') ?? 0);
     return { now: admin.now().toISOString() };
   });
 
@@ -116,7 +123,7 @@ export function adminRoutes(router: Router, ctx: SandboxContext, admin: SandboxA
 
   add('GET', '/deliveries', () => admin.deliveries());
   add('POST', '/deliveries/wait', async ({ body }) => {
-    await admin.waitForDeliveries(optNum(obj(body).timeoutMs));
+    await admin.waitForDeliveries(optNum(obj(body).timeoutMs, 'timeoutMs'));
     return {};
   });
 }

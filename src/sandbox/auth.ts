@@ -9,7 +9,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
-export type ApiKeyClaims = { kind: 'api_key'; clientId: string; jti: string; iat: number; exp: number };
+type ApiKeyClaims = { kind: 'api_key'; clientId: string; jti: string; iat: number; exp: number };
 export type ConnectTokenClaims = {
   kind: 'connect_token';
   clientId: string;

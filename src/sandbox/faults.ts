@@ -25,7 +25,18 @@ export type FaultRule = {
 
 type Stored = FaultRule & { id: string; fired: number };
 
-export type FaultDecision = {
+/** A fault rule that cannot be honoured (unknown kind, NaN or out-of-range numbers). */
+export class FaultRuleError extends Error {}
+
+function check(v: unknown, field: string, what: string, ok: (n: number) => boolean): void {
+  if (v === undefined) return;
+  if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v))
+    throw new FaultRuleError(
+      `fault ${field} must be ${what} (got ${typeof v === 'number' ? v : JSON.stringify(v)})`,
+    );
+}
+
+type FaultDecision = {
   latencyMs: number;
   action: Stored | null;
 };
@@ -41,9 +52,17 @@ export class Faults {
 
   add(rule: FaultRule): string {
     const kinds = ['respond', 'latency', 'drop', 'expire-key'];
-    if (!kinds.includes(rule.kind)) throw new Error(`fault kind must be one of ${kinds.join(', ')}`);
-    if (rule.rate !== undefined && !(rule.rate >= 0 && rule.rate <= 1))
-      throw new Error('rate must be within 0..1');
+    if (!kinds.includes(rule.kind)) throw new FaultRuleError(`fault kind must be one of ${kinds.join(', ')}`);
+    // A NaN/null here would make a rule that silently never fires (or always does): refuse it.
+    check(rule.rate, 'rate', 'a number within 0..1', (n) => n >= 0 && n <= 1);
+    check(rule.times, 'times', 'a positive integer', (n) => Number.isInteger(n) && n >= 1);
+    check(
+      rule.status,
+      'status',
+      'an HTTP status (integer 100..599)',
+      (n) => Number.isInteger(n) && n >= 100 && n <= 599,
+    );
+    check(rule.ms, 'ms', 'a non-negative number of milliseconds', (n) => n >= 0);
     this.counter += 1;
     const id = `fault-${this.counter}`;
     this.rules.push({ ...rule, method: rule.method?.toUpperCase(), id, fired: 0 });

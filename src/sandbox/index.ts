@@ -65,6 +65,8 @@ export type Sandbox = {
 };
 
 const MAX_REQUEST_LOG = 100_000;
+/** The log is cut back to MAX_REQUEST_LOG in one batch once it grows this far (not per request). */
+const TRIM_REQUEST_LOG_AT = MAX_REQUEST_LOG + MAX_REQUEST_LOG / 10;
 const AUTO_SYNC_CHECK_MS = 30_000;
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
@@ -111,7 +113,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     baseUrl: () => baseUrl,
     logRequest(method, path, status) {
       requestLog.push({ method, path, status, at: iso(clock.nowMs()) });
-      if (requestLog.length > MAX_REQUEST_LOG) requestLog.splice(0, requestLog.length - MAX_REQUEST_LOG);
+      if (requestLog.length > TRIM_REQUEST_LOG_AT) requestLog.splice(0, requestLog.length - MAX_REQUEST_LOG);
     },
   };
   const admin = createAdmin(ctx, requestLog);
@@ -130,10 +132,24 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
   const server = createHttpServer(ctx, api, adminRouter);
   const host = opts.host ?? '127.0.0.1';
+  const wantedPort = opts.port ?? 0;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
+    const onError = (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EADDRINUSE') {
+        reject(err);
+        return;
+      }
+      reject(
+        new Error(
+          `sandbox: port ${wantedPort} on ${host} is already in use — another \`npm start\` or ` +
+            `\`npm run cli -- sandbox\`? Stop it, or set SANDBOX_PORT / pass --port N (0 for any free port).`,
+          { cause: err },
+        ),
+      );
+    };
+    server.once('error', onError);
+    server.listen(wantedPort, host, () => {
+      server.off('error', onError);
       resolve();
     });
   });

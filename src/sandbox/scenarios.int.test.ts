@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Sandbox, startSandbox } from './index.ts';
 import { apiKey, call, client, startReceiver } from './test-helpers.ts';
 
@@ -153,6 +153,76 @@ describe('scenarios', () => {
     ).toBe(404);
     // Admin traffic stays out of the Pluggy request log.
     expect(sb.admin.requests().some((r) => r.path.startsWith('/__sandbox'))).toBe(false);
+  });
+
+  it('refuses fault rules and numbers that are not numbers (400 naming the field)', async () => {
+    for (const [rule, field] of [
+      [{ rate: Number.NaN }, 'rate'],
+      [{ rate: 1.5 }, 'rate'],
+      [{ times: Number.NaN }, 'times'],
+      [{ times: 0 }, 'times'],
+      [{ times: 1.5 }, 'times'],
+      [{ status: Number.NaN }, 'status'],
+      [{ status: 42 }, 'status'],
+      [{ kind: 'latency' as const, ms: Number.NaN }, 'ms'],
+      [{ kind: 'latency' as const, ms: -1 }, 'ms'],
+    ] as const) {
+      expect(() => sb.admin.addFault({ path: '/categories', kind: 'respond', ...rule })).toThrow(
+        new RegExp(`^fault ${field} must be`),
+      );
+    }
+    // Over HTTP a NaN arrives as null (JSON) or as a string.
+    for (const body of [{ rate: null }, { times: 'twice' }, { status: 'teapot' }]) {
+      const res = await call(sb.url, 'POST', '/__sandbox/faults', {
+        body: { path: '/categories', kind: 'respond', ...body },
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.message).toMatch(new RegExp(`^fault ${Object.keys(body)[0]} must be`));
+    }
+    expect((await call(sb.url, 'GET', '/__sandbox/faults')).body).toEqual([]);
+
+    const item = await sb.admin.createItemNow({});
+    for (const [path, body, field] of [
+      [`/items/${item.id}/transactions`, { count: 'many' }, 'count'],
+      [`/items/${item.id}/transactions`, { backdatedDays: '' }, 'backdatedDays'],
+      ['/items', { connectorId: 'two' }, 'connectorId'],
+      ['/clock/advance', { ms: 'a while' }, 'ms'],
+    ] as const) {
+      const res = await call(sb.url, 'POST', `/__sandbox${path}`, { body });
+      expect(res.status).toBe(400);
+      expect(res.body.message).toContain(`${field} must be a number`);
+    }
+  });
+
+  it('answers a sandbox bug behind the admin API with a 500, not a 400', async () => {
+    const spy = vi.spyOn(sb.admin, 'truth').mockImplementation(() => {
+      throw new TypeError('boom');
+    });
+    try {
+      const res = await call(sb.url, 'GET', '/__sandbox/items/any/truth');
+      expect(res.status).toBe(500);
+      expect(res.body).toMatchObject({ code: 500, codeDescription: 'INTERNAL_SERVER_ERROR' });
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
+
+describe('a taken port', () => {
+  it('says which port is taken and what to do, instead of a bare EADDRINUSE', async () => {
+    const first = await startSandbox();
+    const port = Number(new URL(first.url).port);
+    try {
+      const second = startSandbox({ port });
+      await expect(second).rejects.toThrow(
+        new RegExp(
+          `port ${port} on 127\\.0\\.0\\.1 is already in use .*SANDBOX_PORT.*--port N.*0 for any free port`,
+        ),
+      );
+      await expect(second).rejects.toMatchObject({ cause: { code: 'EADDRINUSE' } });
+    } finally {
+      await first.close();
+    }
   });
 });
 

@@ -8,9 +8,10 @@
 import { DAY_MS, dayStart, iso } from './clock.ts';
 import type { RequestLogEntry, SandboxContext } from './context.ts';
 import { loginStyle } from './world/connectors.ts';
-import { type AccountState, newRows, refreshCardBalance, syncBankAccountBalance } from './world/generate.ts';
+import { type AccountState, newRows, refreshBalance } from './world/generate.ts';
 import { toTransaction, type TxRow } from './world/rows.ts';
 import type { FaultRule } from './faults.ts';
+import { SANDBOX_MFA, SANDBOX_PASSWORD } from './items/outcomes.ts';
 import { newItem } from './routes/items.ts';
 import type { ItemState } from './store.ts';
 import type { Account, ConnectorHealthStatus, Item, ItemStatus, Transaction } from './types.ts';
@@ -64,10 +65,10 @@ function credentialsFor(ctx: SandboxContext, connectorId: number, user: string):
   const c = ctx.store.connectors.get(connectorId)!;
   const style = loginStyle(c);
   if (style === 'pluggy-bank' || style === 'mfa-1-step' || (style === 'mfa-2-step' && c.isSandbox)) {
-    return { user, password: 'password-ok', ...(style === 'mfa-1-step' ? { token: '123456' } : {}) };
+    return { user, password: SANDBOX_PASSWORD, ...(style === 'mfa-1-step' ? { token: SANDBOX_MFA } : {}) };
   }
   const candidates = [
-    'password-ok',
+    SANDBOX_PASSWORD,
     '76109277673',
     '11222333000181',
     '0001',
@@ -80,7 +81,7 @@ function credentialsFor(ctx: SandboxContext, connectorId: number, user: string):
   const out: Record<string, string> = {};
   for (const cred of c.credentials) {
     const re = cred.validation ? new RegExp(cred.validation) : null;
-    out[cred.name] = candidates.find((v) => !re || re.test(v)) ?? 'password-ok';
+    out[cred.name] = candidates.find((v) => !re || re.test(v)) ?? SANDBOX_PASSWORD;
   }
   return out;
 }
@@ -111,21 +112,6 @@ export function createAdmin(ctx: SandboxContext, requestLog: RequestLogEntry[]):
     return { item, world, acct };
   };
   const withPaymentData = (item: ItemState) => item.products.includes('PAYMENT_DATA');
-  const refreshBalance = (acct: AccountState, now: number) => {
-    if (acct.kind === 'card') refreshCardBalance(acct, now);
-    else syncBankAccountBalance(acct);
-    acct.account.updatedAt = iso(now);
-  };
-  const announceCreated = (item: ItemState, acct: AccountState, rows: TxRow[], createdAt: number) => {
-    if (rows.length === 0) return;
-    notifier.transactionsCreated(
-      item,
-      acct.account.id,
-      createdAt,
-      rows.length,
-      Math.min(...rows.map((r) => r.date)),
-    );
-  };
 
   const waitForItemStatus = (itemId: string, status: ItemStatus, timeoutMs = 10_000): Promise<Item> =>
     new Promise((resolve, reject) => {
@@ -225,7 +211,7 @@ export function createAdmin(ctx: SandboxContext, requestLog: RequestLogEntry[]):
       const rows = newRows(world, acct, dates, now, now);
       store.insertRows(acct, rows);
       refreshBalance(acct, now);
-      announceCreated(item, acct, rows, now);
+      notifier.rowsCreated(item, acct.account.id, rows, now);
       return rows.map((r) => toTransaction(r, withPaymentData(item)));
     },
 
@@ -274,7 +260,7 @@ export function createAdmin(ctx: SandboxContext, requestLog: RequestLogEntry[]):
       store.insertRows(acct, fresh);
       refreshBalance(acct, now);
       notifier.transactionIds(item, 'transactions/deleted', acct.account.id, deleted);
-      announceCreated(item, acct, fresh, now);
+      notifier.rowsCreated(item, acct.account.id, fresh, now);
       return { deleted, created: fresh.map((r) => r.id) };
     },
 
@@ -365,7 +351,10 @@ export function createAdmin(ctx: SandboxContext, requestLog: RequestLogEntry[]):
     },
 
     deliveries: () => deliverer.list(),
-    waitForDeliveries: (timeoutMs) => deliverer.waitIdle(timeoutMs),
+    waitForDeliveries: (timeoutMs) =>
+      deliverer.waitIdle(timeoutMs).catch((err: Error) => {
+        throw new ScenarioError(err.message, 408);
+      }),
   };
   return admin;
 }

@@ -9,11 +9,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { TokenClaims } from './auth.ts';
 import type { SandboxContext } from './context.ts';
-import { defaultFaultBody, internalError, notAuthenticated, PluggyError } from './errors.ts';
+import { defaultFaultBody, forbidden, internalError, notAuthenticated, PluggyError } from './errors.ts';
 
-export type Access = 'public' | 'api' | 'connect';
+type Access = 'public' | 'api' | 'connect';
 
-export type Ctx = {
+type Ctx = {
   req: IncomingMessage;
   method: string;
   path: string;
@@ -187,11 +187,7 @@ export function createHttpServer(ctx: SandboxContext, api: Router, admin: Router
         auth = ctx.tokens.verify(apiKeyHeader(req));
         if (!auth) throw notAuthenticated();
         if (auth.kind === 'connect_token' && route.access !== 'connect') {
-          throw new PluggyError(403, {
-            code: 403,
-            codeDescription: 'FORBIDDEN_FOR_CONNECT_TOKEN',
-            message: 'Connect token can not access this resource',
-          });
+          throw forbidden();
         }
       }
       let body: unknown;

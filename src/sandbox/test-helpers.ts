@@ -55,7 +55,7 @@ export function client(base: string, key: string) {
   };
 }
 
-export type Received = { path: string; headers: IncomingHttpHeaders; body: Json };
+type Received = { path: string; headers: IncomingHttpHeaders; body: Json };
 
 /**
  * A webhook receiver. `reply` decides each answer (default 200); `hang` makes it never answer

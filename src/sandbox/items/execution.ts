@@ -17,8 +17,7 @@ import { loginStyle, MFA_TOKEN_CREDENTIAL } from '../world/connectors.ts';
 import {
   generateWorld,
   newRows,
-  refreshCardBalance,
-  syncBankAccountBalance,
+  refreshBalance,
   type AccountState,
   type WorldSize,
 } from '../world/generate.ts';
@@ -28,7 +27,7 @@ import type { ProductType, StatusDetail } from '../types.ts';
 import type { Notifier } from '../webhooks/events.ts';
 import { type Failure, failure, loginOutcome, type Outcome, SANDBOX_MFA, type Success } from './outcomes.ts';
 
-export type Trigger = {
+type Trigger = {
   kind: 'create' | 'update' | 'auto';
   triggeredBy: TriggeredBy;
   instant?: boolean;
@@ -38,7 +37,7 @@ export type Trigger = {
 
 const AUTO_SYNC_EVERY_MS = 24 * HOUR_MS;
 /** How long a WAITING_USER_INPUT prompt stays open (sandbox clock). (unverified) Pluggy's value. */
-export const MFA_TIMEOUT_MS = 5 * 60_000;
+const MFA_TIMEOUT_MS = 5 * 60_000;
 
 const PRODUCT_STEPS: [ProductType, string][] = [
   ['ACCOUNTS', 'ACCOUNTS_IN_PROGRESS'],
@@ -73,7 +72,7 @@ type Run = {
   mfaDeadline: number;
 };
 
-export type ExecutorDeps = {
+type ExecutorDeps = {
   store: Store;
   clock: Clock;
   notifier: Notifier;
@@ -318,11 +317,7 @@ export class Executor {
       { itemId: item.id, trigger: trigger.kind, newRows: arrived.reduce((n, a) => n + a.rows.length, 0) },
       'sandbox item synced',
     );
-    for (const { acct, rows } of arrived) {
-      if (rows.length === 0) continue;
-      const minDate = Math.min(...rows.map((r) => r.date));
-      notifier.transactionsCreated(item, acct.account.id, now, rows.length, minDate);
-    }
+    for (const { acct, rows } of arrived) notifier.rowsCreated(item, acct.account.id, rows, now);
   }
 
   private finishFailure(item: ItemState, trigger: Trigger, f: Failure): void {
@@ -394,9 +389,7 @@ export class Executor {
       );
       const rows = newRows(world, acct, dates, now, now);
       this.d.store.insertRows(acct, rows);
-      if (acct.kind === 'card') refreshCardBalance(acct, now);
-      else syncBankAccountBalance(acct);
-      acct.account.updatedAt = iso(now);
+      refreshBalance(acct, now);
       out.push({ acct, rows });
     }
     world.activityUntil = now;

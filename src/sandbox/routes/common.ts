@@ -23,7 +23,7 @@ export function optionalBool(name: string, value: string | null): boolean | unde
 }
 
 /** page/pageSize as Pluggy's lists take them (1-based, pageSize ≤ 500, default 20). */
-export function pageParams(query: URLSearchParams, defaultSize = 20): { page: number; pageSize: number } {
+function pageParams(query: URLSearchParams, defaultSize = 20): { page: number; pageSize: number } {
   const msgs: string[] = [];
   const num = (name: string, def: number, max?: number) => {
     const raw = query.get(name);
@@ -75,7 +75,7 @@ export function isWebhookUrl(value: unknown): value is string {
 }
 
 /** Whether a connect token may see this item: created with it, or named by it (update mode). */
-export function tokenReachesItem(auth: TokenClaims | null, item: ItemState): boolean {
+function tokenReachesItem(auth: TokenClaims | null, item: ItemState): boolean {
   if (!auth || auth.kind === 'api_key') return true;
   return item.connectTokenId === auth.jti || auth.itemId === item.id;
 }

@@ -48,7 +48,7 @@ async function serveFile(file: string | null): Promise<Reply> {
 }
 
 /** The file under the connect folder a URL path names, or null when it would escape the folder. */
-export function connectFile(rel: string): string | null {
+function connectFile(rel: string): string | null {
   if (rel.includes('\0')) return null;
   // Only what a browser loads: the folder also holds the page's test, which is not served.
   if (!(extname(rel).toLowerCase() in TYPES)) return null;

@@ -27,7 +27,7 @@ const fold = (s: string) =>
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase();
 
-export type ParameterError = {
+type ParameterError = {
   code: string;
   message: string;
   parameter: string;
@@ -82,7 +82,7 @@ function withHealthDetails(c: Connector): Connector {
   };
 }
 
-export function findConnector(ctx: SandboxContext, raw: string | undefined): Connector {
+function findConnector(ctx: SandboxContext, raw: string | undefined): Connector {
   const id = Number(raw);
   if (raw === undefined || !/^\d+$/.test(raw) || !Number.isSafeInteger(id))
     throw invalid('id must be a number');

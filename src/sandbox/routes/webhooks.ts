@@ -10,7 +10,7 @@ import type { WebhookState } from '../store.ts';
 import { isWebhookUrl, onePage, requireObjectBody, requireUuid } from './common.ts';
 
 /** Subscribable values of `event` (pluggy-sdk 0.90.0 WEBHOOK_EVENTS). */
-export const WEBHOOK_EVENTS = [
+const WEBHOOK_EVENTS = [
   'item/created',
   'item/updated',
   'item/error',

@@ -2,7 +2,7 @@
  * Webhook deliveries as Pluggy makes them (contract part 03 §2.2–2.3): POST, JSON body, the
  * registered custom headers, any 2xx is success, a timeout or other status is retried with back-off,
  * a 401 is final. Default schedule is Pluggy's older documented one: 9 attempts — 3 at once, 3 after
- * an hour, 3 after two hours. Retry times are kept on the sandbox clock too, so admin.advanceClock
+ * an hour, 3 after two hours; item/login_succeeded gets only the first 3. Retry times are kept on the sandbox clock too, so admin.advanceClock
  * past them fires the retry at once.
  */
 import type { Logger } from 'pino';
@@ -18,6 +18,10 @@ const DEFAULT_ATTEMPTS = 9;
 const DEFAULT_TIMEOUT_MS = 10_000;
 const MAX_IN_FLIGHT = 32;
 const MAX_RECORDS = 20_000;
+/** Finished records are trimmed in batches once the list grows this far past MAX_RECORDS. */
+const TRIM_AT = MAX_RECORDS + MAX_RECORDS / 10;
+/** item/login_succeeded gets only the first (immediate) round of attempts (part 03 §2.3). */
+const LOGIN_SUCCEEDED_MAX_ATTEMPTS = 3;
 
 export type DeliveryView = {
   eventId: string;
@@ -30,8 +34,8 @@ export type DeliveryView = {
 };
 
 type Delivery = DeliveryView & {
-  headers: Record<string, string>;
-  body: string;
+  /** What goes on the wire; dropped once the delivery is done (list() needs only the payload). */
+  request: { headers: Record<string, string>; body: string } | null;
   state: 'queued' | 'in-flight' | 'scheduled' | 'done';
   timer: NodeJS.Timeout | null;
   /** Sandbox-clock time of the next attempt while scheduled. */
@@ -40,6 +44,8 @@ type Delivery = DeliveryView & {
 
 export class Deliverer {
   private readonly records: Delivery[] = [];
+  /** Length at which enqueue trims finished records (raised while unfinished ones hold it up). */
+  private trimAt = TRIM_AT;
   private readonly queue: Delivery[] = [];
   private inFlight = 0;
   private open = 0;
@@ -76,22 +82,32 @@ export class Deliverer {
       lastStatus: null,
       delivered: false,
       payload,
-      headers,
-      body: JSON.stringify(payload),
+      request: { headers, body: JSON.stringify(payload) },
       state: 'queued',
       timer: null,
       dueAt: 0,
     };
     this.records.push(d);
-    if (this.records.length > MAX_RECORDS) this.trim();
+    if (this.records.length > this.trimAt) this.trim();
     this.open += 1;
     this.queue.push(d);
     this.pump();
   }
 
+  /** Drops the oldest finished records down to MAX_RECORDS in one pass (unfinished ones stay). */
   private trim(): void {
-    const drop = this.records.findIndex((r) => r.state === 'done');
-    if (drop >= 0) this.records.splice(drop, 1);
+    let excess = this.records.length - MAX_RECORDS;
+    let kept = 0;
+    for (const r of this.records) {
+      if (excess > 0 && r.state === 'done') {
+        excess -= 1;
+        continue;
+      }
+      this.records[kept++] = r;
+    }
+    this.records.length = kept;
+    // If unfinished deliveries keep the list long, wait for another batch before scanning again.
+    this.trimAt = Math.max(TRIM_AT, kept + MAX_RECORDS / 10);
   }
 
   private pump(): void {
@@ -102,6 +118,7 @@ export class Deliverer {
   }
 
   private async attempt(d: Delivery): Promise<void> {
+    const request = d.request!;
     d.state = 'in-flight';
     this.inFlight += 1;
     d.attempts += 1;
@@ -115,9 +132,9 @@ export class Deliverer {
         headers: {
           'content-type': 'application/json',
           'user-agent': 'Pluggy-Webhooks (sandbox)',
-          ...d.headers,
+          ...request.headers,
         },
-        body: d.body,
+        body: request.body,
         signal: ac.signal,
       });
       status = res.status;
@@ -136,10 +153,14 @@ export class Deliverer {
     }
     if (this.closed) return;
     d.lastStatus = status;
+    const maxAttempts =
+      d.event === 'item/login_succeeded'
+        ? Math.min(LOGIN_SUCCEEDED_MAX_ATTEMPTS, this.attempts)
+        : this.attempts;
     if (status !== null && status >= 200 && status < 300) {
       d.delivered = true;
       this.finish(d);
-    } else if (status === 401 || d.attempts >= this.attempts) {
+    } else if (status === 401 || d.attempts >= maxAttempts) {
       // 401 means "not for you / bad secret": Pluggy does not retry it (part 03 §2.3).
       this.logger.debug(
         { url: d.url, event: d.event, status, attempts: d.attempts },
@@ -166,6 +187,7 @@ export class Deliverer {
 
   private finish(d: Delivery): void {
     d.state = 'done';
+    d.request = null;
     this.open -= 1;
     if (this.open === 0) {
       const waiters = this.idleWaiters;

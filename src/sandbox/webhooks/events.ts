@@ -8,12 +8,13 @@
 import { iso } from '../clock.ts';
 import type { ItemState, Store } from '../store.ts';
 import type { Connector, ItemError } from '../types.ts';
+import type { TxRow } from '../world/rows.ts';
 import type { Deliverer } from './deliver.ts';
 
 /** Pluggy splits long id lists (≤ 400 ids per transactions/updated since Aug 2026, part 02 §8.3). */
 const MAX_IDS_PER_EVENT = 400;
 
-export type ItemEventName =
+type ItemEventName =
   | 'item/created'
   | 'item/updated'
   | 'item/error'
@@ -88,6 +89,16 @@ export class Notifier {
       },
       item.webhookUrl,
     );
+  }
+
+  /** transactions/created for rows that just arrived in an account (nothing when there are none). */
+  rowsCreated(item: ItemState, accountId: string, rows: readonly TxRow[], createdAtFrom: number): void {
+    const first = rows[0];
+    if (!first) return;
+    // A loop, not Math.min(...dates): a spread of a very large batch overflows the call stack.
+    let minDate = first.date;
+    for (const r of rows) if (r.date < minDate) minDate = r.date;
+    this.transactionsCreated(item, accountId, createdAtFrom, rows.length, minDate);
   }
 
   transactionIds(

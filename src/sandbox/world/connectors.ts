@@ -125,65 +125,31 @@ type Def = {
   image?: string;
 };
 
+/** One of Pluggy's "Pluggy Bank" sandbox connectors; `overrides` holds what sets it apart. */
+const pluggyBank = (id: number, overrides: Partial<Def> = {}): Def => ({
+  id,
+  name: 'Pluggy Bank',
+  color: 'ef294b',
+  url: 'https://pluggy.ai',
+  type: 'PERSONAL_BANK',
+  credentials: [sandboxUser, sandboxPassword],
+  products: ALL_PRODUCTS,
+  sandbox: true,
+  image: 'sandbox',
+  ...overrides,
+});
+
 const DEFS: Def[] = [
   // Pluggy's sandbox connectors (contract part 03 §4.2; 1 and 3 as in pluggy-java's tests).
-  {
-    id: 0,
-    name: 'Pluggy Bank',
-    color: 'ef294b',
-    url: 'https://pluggy.ai',
-    type: 'PERSONAL_BANK',
-    credentials: [sandboxUser, sandboxPassword],
-    products: ALL_PRODUCTS,
-    sandbox: true,
-    image: 'sandbox',
-  },
-  {
-    id: 1,
+  pluggyBank(0),
+  pluggyBank(1, {
     name: 'Pluggy Bank MFA 1-step',
-    color: 'ef294b',
-    url: 'https://pluggy.ai',
-    type: 'PERSONAL_BANK',
     credentials: [sandboxUser, sandboxPassword, MFA_TOKEN_CREDENTIAL],
-    products: ALL_PRODUCTS,
     hasMFA: true,
-    sandbox: true,
-    image: 'sandbox',
-  },
-  {
-    id: 2,
-    name: 'Pluggy Bank',
-    color: 'ef294b',
-    url: 'https://pluggy.ai',
-    type: 'PERSONAL_BANK',
-    credentials: [sandboxUser, sandboxPassword],
-    products: ALL_PRODUCTS,
-    sandbox: true,
-    image: 'sandbox',
-  },
-  {
-    id: 3,
-    name: 'Pluggy Bank MFA 2-step',
-    color: 'ef294b',
-    url: 'https://pluggy.ai',
-    type: 'PERSONAL_BANK',
-    credentials: [sandboxUser, sandboxPassword],
-    products: ALL_PRODUCTS,
-    hasMFA: true,
-    sandbox: true,
-    image: 'sandbox',
-  },
-  {
-    id: 8,
-    name: 'Pluggy Bank Business',
-    color: 'ef294b',
-    url: 'https://pluggy.ai',
-    type: 'BUSINESS_BANK',
-    credentials: [sandboxUser, sandboxPassword],
-    products: ALL_PRODUCTS,
-    sandbox: true,
-    image: 'sandbox',
-  },
+  }),
+  pluggyBank(2),
+  pluggyBank(3, { name: 'Pluggy Bank MFA 2-step', hasMFA: true }),
+  pluggyBank(8, { name: 'Pluggy Bank Business', type: 'BUSINESS_BANK' }),
   {
     id: 600,
     name: 'Sandbox Open Finance',

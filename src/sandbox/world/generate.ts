@@ -39,7 +39,7 @@ export const DEFAULT_SIZE: WorldSize = {
   historyMonths: 13,
 };
 
-export type AccountKind = 'checking' | 'savings' | 'card';
+type AccountKind = 'checking' | 'savings' | 'card';
 
 export type AccountState = {
   kind: AccountKind;
@@ -55,7 +55,7 @@ export type AccountState = {
 
 type Counterparty = { name: string; doc: string; docType: 'CPF' | 'CNPJ'; bank: (typeof BANKS)[number] };
 
-export type Holder = {
+type Holder = {
   business: boolean;
   name: string;
   document: string;
@@ -110,7 +110,7 @@ const formatCnpj = (c: string) =>
 // Templates -------------------------------------------------------------------------------------------
 
 /** Shared descriptive parts of rows, cached per world so 200k rows point at a few hundred objects. */
-export class TemplateBook {
+class TemplateBook {
   private readonly cache = new Map<string, Template>();
   readonly people: Counterparty[];
   readonly companies: Counterparty[];
@@ -683,7 +683,7 @@ export function closingFor(date: number, closingDay: number): number {
   const thisMonth = addMonths(date, 0, closingDay);
   return dayStart(date) <= thisMonth ? thisMonth : addMonths(date, 1, closingDay);
 }
-export const dueFor = (closing: number) => closing + 7 * DAY_MS;
+const dueFor = (closing: number) => closing + 7 * DAY_MS;
 
 function cardMeta(
   acct: AccountState,
@@ -902,7 +902,7 @@ function generateCardRows(
 }
 
 /** Card balance = open cycle + the last closed bill while it is not yet due. */
-export function refreshCardBalance(acct: AccountState, now: number): void {
+function refreshCardBalance(acct: AccountState, now: number): void {
   const card = acct.card!;
   const today = dayStart(now);
   // A cycle is closed once its closing day is over, so the cycle closing today is still open.
@@ -1060,9 +1060,16 @@ function makeAccount(
   };
 }
 
-export function syncBankAccountBalance(acct: AccountState): void {
+function syncBankAccountBalance(acct: AccountState): void {
   acct.account.balance = cents(acct.balance);
   if (acct.account.bankData) acct.account.bankData.closingBalance = cents(acct.balance);
+}
+
+/** After rows were added, removed or restated: the account's balance (and updatedAt) as of `now`. */
+export function refreshBalance(acct: AccountState, now: number): void {
+  if (acct.kind === 'card') refreshCardBalance(acct, now);
+  else syncBankAccountBalance(acct);
+  acct.account.updatedAt = iso(now);
 }
 
 export function generateWorld(p: GenerateParams): World {

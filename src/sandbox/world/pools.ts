@@ -5,7 +5,7 @@
 import { hashSeed, Rng } from '../random.ts';
 
 // biome-ignore format: data table
-export const FIRST_NAMES = [
+const FIRST_NAMES = [
   'Ana', 'Beatriz', 'Bruno', 'Camila', 'Carlos', 'Daniela', 'Diego', 'Eduarda', 'Felipe', 'Fernanda',
   'Gabriel', 'Gustavo', 'Helena', 'Igor', 'Isabela', 'João', 'Juliana', 'Larissa', 'Leonardo', 'Letícia',
   'Lucas', 'Luiza', 'Marcos', 'Maria', 'Mariana', 'Mateus', 'Natália', 'Paulo', 'Pedro', 'Rafael',
@@ -13,7 +13,7 @@ export const FIRST_NAMES = [
 ] as const;
 
 // biome-ignore format: data table
-export const LAST_NAMES = [
+const LAST_NAMES = [
   'Almeida', 'Alves', 'Araújo', 'Barbosa', 'Cardoso', 'Carvalho', 'Castro', 'Costa', 'Dias', 'Fernandes',
   'Ferreira', 'Gomes', 'Lima', 'Lopes', 'Martins', 'Melo', 'Mendes', 'Moreira', 'Nascimento', 'Oliveira',
   'Pereira', 'Ribeiro', 'Rocha', 'Rodrigues', 'Santos', 'Silva', 'Soares', 'Souza', 'Teixeira', 'Vieira',
