@@ -25,7 +25,9 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   const e = err as Error;
-  // A configuration mistake is the user's to fix: one clear message, no stack.
-  process.stderr.write(`${e?.name === 'ConfigError' ? e.message : (e?.stack ?? String(err))}\n`);
+  // Mistakes the user fixes (configuration, database address, an edited migration) get their
+  // message alone; anything else is a bug and keeps its stack.
+  const theirs = ['ConfigError', 'DatabaseUnreachableError', 'MigrationError'].includes(e?.name);
+  process.stderr.write(`${theirs ? e.message : (e?.stack ?? String(err))}\n`);
   process.exit(1);
 });

@@ -57,7 +57,8 @@ const EnvSchema = z.object({
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ),
   SYNC_STALE_AFTER_HOURS: int(24, 1, 24 * 30),
-  SYNC_CONCURRENCY: int(2, 1, 64),
+  // Bounded so the pool it implies (db/open.ts poolSizeFor: 8 × this + 14) fits PostgreSQL's default 100.
+  SYNC_CONCURRENCY: int(2, 1, 8),
 });
 
 export type Config = {

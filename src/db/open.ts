@@ -19,6 +19,17 @@ export type OpenDatabase = {
 };
 
 /**
+ * Connections the service can hold at once. Every running sync job keeps one for its per-item lock
+ * and uses another for its writes (src/sync/itemLock.ts); workers run SYNC_CONCURRENCY jobs on each
+ * of the four sync queues plus one purge and one safety-net job. Ten more serve the webhook
+ * receiver, the webhook worker and reads. A fixed pool of 10 ran dry at the default concurrency.
+ */
+export function poolSizeFor(config: Pick<Config, 'sync'>): number {
+  const syncJobs = 4 * config.sync.concurrency + 2;
+  return 2 * syncJobs + 10;
+}
+
+/**
  * The service's database: `config.databaseUrl` when set, else an embedded PostgreSQL kept under
  * `<dataDir>/pg` on 127.0.0.1:`embeddedPgPort`. Migrations are applied before it is handed out.
  */
@@ -31,7 +42,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Open
         logger,
       });
   const url = config.databaseUrl ?? embedded!.url;
-  const pool = createPool(url, { logger });
+  const pool = createPool(url, { logger, max: poolSizeFor(config) });
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
@@ -48,6 +59,28 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Open
     return { url, pool, embedded: Boolean(embedded), migrations, close };
   } catch (err) {
     await close();
+    const code = (err as { code?: string }).code;
+    if (code && UNREACHABLE.has(code)) {
+      throw new DatabaseUnreachableError(
+        `Cannot use PostgreSQL at ${redactUrl(url)}: ${(err as Error).message}. ` +
+          'Check DATABASE_URL (host, port, database, user, password), or unset it to use the embedded database.',
+      );
+    }
     throw err;
   }
+}
+
+/** Connection-level failures: the URL or the server is wrong, not our schema. */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  '3D000',
+  '28P01',
+  '28000',
+]);
+
+export class DatabaseUnreachableError extends Error {
+  override name = 'DatabaseUnreachableError';
 }

@@ -61,10 +61,36 @@ const QUEUE_SETTINGS: Record<QueueName, Omit<PgBoss.Queue, 'name'>> = {
     retryBackoff: true,
     expireInSeconds: 60 * 60,
   },
-  [QUEUES.transactionsCreated]: { policy: 'standard', retryLimit: 8, retryDelay: 5, retryBackoff: true },
-  [QUEUES.transactionsUpdated]: { policy: 'standard', retryLimit: 8, retryDelay: 5, retryBackoff: true },
-  [QUEUES.transactionsDeleted]: { policy: 'standard', retryLimit: 8, retryDelay: 5, retryBackoff: true },
-  [QUEUES.itemPurge]: { policy: 'standard', retryLimit: 8, retryDelay: 5, retryBackoff: true },
+  // An hour like item-sync: a transactions job for an item we do not hold yet runs its full sync
+  // inline, and a job outliving pg-boss's 15-minute default would be failed while still running.
+  [QUEUES.transactionsCreated]: {
+    policy: 'standard',
+    retryLimit: 8,
+    retryDelay: 5,
+    retryBackoff: true,
+    expireInSeconds: 3600,
+  },
+  [QUEUES.transactionsUpdated]: {
+    policy: 'standard',
+    retryLimit: 8,
+    retryDelay: 5,
+    retryBackoff: true,
+    expireInSeconds: 3600,
+  },
+  [QUEUES.transactionsDeleted]: {
+    policy: 'standard',
+    retryLimit: 8,
+    retryDelay: 5,
+    retryBackoff: true,
+    expireInSeconds: 3600,
+  },
+  [QUEUES.itemPurge]: {
+    policy: 'standard',
+    retryLimit: 8,
+    retryDelay: 5,
+    retryBackoff: true,
+    expireInSeconds: 3600,
+  },
   [QUEUES.safetyNet]: { policy: 'singleton', retryLimit: 0 },
   [QUEUES.webhookRedrive]: { policy: 'singleton', retryLimit: 0 },
 };

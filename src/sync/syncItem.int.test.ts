@@ -138,6 +138,16 @@ describe('syncItem: item status and failures', () => {
     expect(await getItem(h.db.pool, itemId)).toMatchObject({ status: 'UPDATED', needsReconnect: false });
   });
 
+  it('a manual sync never erases data on a 404: wrong id or wrong Pluggy is more likely than a deletion', async () => {
+    const itemId = await createSyncedItem(h);
+    await syncItem(h.deps, itemId, { reason: 'manual' });
+    const held = await count('transactions', itemId);
+    await h.pluggy.deleteItem(itemId);
+    await expect(syncItem(h.deps, itemId, { reason: 'manual' })).rejects.toThrow(/does not know item/);
+    expect(await count('transactions', itemId)).toBe(held);
+    expect(await getItem(h.db.pool, itemId)).not.toBeNull();
+  });
+
   it('an item Pluggy no longer knows is purged locally', async () => {
     const itemId = await createSyncedItem(h);
     await syncItem(h.deps, itemId, { reason: 'manual' });

@@ -26,6 +26,16 @@ export const NOTHING_NEW_STATUSES: ReadonlySet<string> = new Set([
   'WAITING_USER_ACTION',
 ]);
 
+export class UnknownItemError extends Error {
+  override name = 'UnknownItemError';
+  constructor(readonly itemId: string) {
+    super(
+      `Pluggy does not know item ${itemId}: a wrong id, or PLUGGY_BASE_URL points at another Pluggy. ` +
+        'Nothing was removed (the service itself removes items Pluggy has deleted).',
+    );
+  }
+}
+
 export type SyncItemOptions = LockOptions & {
   reason: ItemSyncJob['reason'];
   /** List every account's whole history even where a watermark exists (and diff deletions). */
@@ -112,6 +122,9 @@ async function syncWithinRun(
     item = await pluggy.getItem(itemId);
   } catch (err) {
     if (err instanceof PluggyError && err.code === 'not-found') {
+      // From the CLI a 404 more likely means a typo or the wrong Pluggy (PLUGGY_BASE_URL) than a
+      // deleted connection: never erase data on that. Jobs purge; Pluggy deleted the item.
+      if (opts.reason === 'manual') throw new UnknownItemError(itemId);
       await purgeItemLocked(deps, run, itemId);
       return { itemId, outcome: 'purged', status: null, accounts: [] };
     }

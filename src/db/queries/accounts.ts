@@ -150,5 +150,11 @@ export async function deleteAccountsNotIn(
     itemId,
     [...keepIds],
   ]);
+  // sync_state hangs off the item, not the account, so no cascade: without this, an account that
+  // came back would resume from its old watermark and miss its history.
+  await db.query(
+    "DELETE FROM sync_state WHERE item_id = $1 AND account_id <> '' AND NOT (account_id = ANY($2::text[]))",
+    [itemId, [...keepIds]],
+  );
   return res.rowCount ?? 0;
 }

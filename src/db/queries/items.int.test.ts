@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pluggyAccount, pluggyCreditCard, pluggyItem, pluggyTransaction } from '../fixtures.ts';
 import { createTestDatabase, type TestDatabase } from '../testing.ts';
-import { listAccountsByItem, listAccountsByUser, upsertAccounts } from './accounts.ts';
+import { deleteAccountsNotIn, listAccountsByItem, listAccountsByUser, upsertAccounts } from './accounts.ts';
 import { listBillsByAccount, upsertBills } from './bills.ts';
 import { getIdentityByItem, upsertIdentity } from './identities.ts';
 import {
@@ -326,5 +326,30 @@ describe('users and items', () => {
       new Date('2024-01-01T00:00:00.000Z'),
     );
     expect(await listTransactions(t.pool, { itemId: item.id })).toEqual({ rows: [], nextCursor: null });
+  });
+
+  it('removing an account drops its watermarks too, so an account that comes back is read in full', async () => {
+    const item = pluggyItem();
+    await upsertItemFromPluggy(t.pool, item);
+    const kept = pluggyAccount();
+    const gone = pluggyAccount();
+    await upsertAccounts(t.pool, item.id, [kept, gone]);
+    for (const accountId of [kept.id, gone.id]) {
+      await setWatermark(
+        t.pool,
+        { itemId: item.id, resource: 'transactions', accountId },
+        { watermark: new Date() },
+      );
+    }
+    await setWatermark(t.pool, { itemId: item.id, resource: 'identity' }, { watermark: new Date() });
+
+    expect(await deleteAccountsNotIn(t.pool, item.id, [kept.id])).toBe(1);
+    expect(
+      await getWatermark(t.pool, { itemId: item.id, resource: 'transactions', accountId: gone.id }),
+    ).toBeNull();
+    expect(
+      await getWatermark(t.pool, { itemId: item.id, resource: 'transactions', accountId: kept.id }),
+    ).not.toBeNull();
+    expect(await getWatermark(t.pool, { itemId: item.id, resource: 'identity' })).not.toBeNull();
   });
 });
