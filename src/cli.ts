@@ -28,6 +28,14 @@ main(process.argv.slice(2)).catch((err: unknown) => {
   // Mistakes the user fixes (configuration, database address, an edited migration) get their
   // message alone; anything else is a bug and keeps its stack.
   const theirs = ['ConfigError', 'DatabaseUnreachableError', 'MigrationError'].includes(e?.name);
-  process.stderr.write(`${theirs ? e.message : (e?.stack ?? String(err))}\n`);
+  const code = (e as { code?: string })?.code;
+  const causeCode = (e as { cause?: { code?: string } })?.cause?.code;
+  let text = theirs ? e.message : (e?.stack ?? String(err));
+  if (causeCode === 'EADDRINUSE')
+    text = e.message; // the sandbox already says what to do
+  else if (code === 'EADDRINUSE') {
+    text = `${e.message}\nAnother process uses that port (another \`npm start\`?). Stop it, or set PORT to a free port.`;
+  }
+  process.stderr.write(`${text}\n`);
   process.exit(1);
 });
