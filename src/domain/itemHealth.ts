@@ -7,7 +7,8 @@ type ItemLike = { status: string; executionStatus?: string | null; error?: unkno
 /**
  * Execution errors only the person can fix (new password, unlock, authorize in the bank app,
  * answer in time): contract part 03 §2.8, part 01 §4.3. The others (SITE_NOT_AVAILABLE,
- * CONNECTION_ERROR, UNEXPECTED_ERROR, …) are the bank's or Pluggy's and heal on a later update.
+ * CONNECTION_ERROR, UNEXPECTED_ERROR, ALREADY_LOGGED_IN — another session open at the bank, …)
+ * are the bank's or Pluggy's and heal on a later update (part 01 §4.4 lists them as retryable).
  */
 const USER_FIXABLE_ERRORS = new Set([
   'INVALID_CREDENTIALS',
@@ -18,7 +19,6 @@ const USER_FIXABLE_ERRORS = new Set([
   'USER_AUTHORIZATION_PENDING',
   'USER_AUTHORIZATION_NOT_GRANTED',
   'USER_INPUT_TIMEOUT',
-  'ALREADY_LOGGED_IN',
 ]);
 const WAITING_FOR_PERSON = new Set(['WAITING_USER_INPUT', 'WAITING_USER_ACTION']);
 
@@ -43,8 +43,11 @@ export function isUserFixable(code: string | undefined): boolean {
  */
 export function needsPerson(item: ItemLike): boolean {
   if (WAITING_FOR_PERSON.has(item.status)) return true;
-  if (item.status === 'LOGIN_ERROR' || item.status === 'OUTDATED') {
+  // LOGIN_ERROR: no auto-sync until new parameters (part 01 §4.3), and only the person can give
+  // them, whatever the error code says.
+  if (item.status === 'LOGIN_ERROR') return true;
+  // OUTDATED: the login worked and the run failed — retryable, unless the error is theirs to fix.
+  if (item.status === 'OUTDATED')
     return isUserFixable(errorCode(item.error) ?? item.executionStatus ?? undefined);
-  }
   return false;
 }

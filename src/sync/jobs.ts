@@ -1,6 +1,7 @@
 import PgBoss from 'pg-boss';
 import type pg from 'pg';
 import type { Logger } from '../log.ts';
+import { PluggyError } from '../pluggy/index.ts';
 
 /**
  * The durable job contract: queue names, payloads and how to enqueue — shared by the webhook
@@ -152,4 +153,15 @@ export async function enqueue<Q extends QueueName>(
     ...(opts.startAfter !== undefined ? { startAfter: opts.startAfter } : {}),
     ...(singletonKey ? { singletonKey } : {}),
   });
+}
+
+/**
+ * Seconds to wait before running a job again when Pluggy rate-limited it, else undefined.
+ * Pluggy's 429 says `Retry-After: 60` (contract part 01 §5.2) and keeps refusing until then; the
+ * client gives up rather than sleep through a job, and the queue's own back-off (seconds) would
+ * spend retries inside the closed window. So the job steps aside until the window reopens.
+ */
+export function rateLimitDelaySeconds(err: unknown): number | undefined {
+  if (!(err instanceof PluggyError) || err.code !== 'rate-limited') return undefined;
+  return Math.max(1, Math.ceil((err.retryAfterMs ?? 60_000) / 1000));
 }

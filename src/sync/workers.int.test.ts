@@ -193,6 +193,33 @@ describe('sync workers', () => {
     expect(runs[0]!.jobId).not.toBe(jobId);
   });
 
+  it("a job Pluggy rate-limits steps aside until Pluggy's Retry-After instead of spending its retries", async () => {
+    const itemId = await createSyncedItem(h);
+    // Pluggy's usual 429 says 60 s; 120 s is beyond what the client will sleep inside one call.
+    h.sandbox.admin.addFault({
+      kind: 'respond',
+      status: 429,
+      headers: { 'retry-after': '120' },
+      method: 'GET',
+      path: `/items/${itemId}`,
+      times: 1,
+    });
+    const jobId = await enqueue(boss, QUEUES.itemSync, { itemId, reason: 'webhook' });
+    const job = await until('the rate-limited job to finish by stepping aside', async () => {
+      const j = await boss.getJobById(QUEUES.itemSync, jobId!);
+      return j?.state === 'completed' && j;
+    });
+    expect(job.retryCount).toBe(0);
+    const { rows } = await h.db.pool.query<{ later: number }>(
+      `SELECT extract(epoch FROM start_after - now())::int AS later FROM pgboss.job
+        WHERE name = $1 AND data->>'itemId' = $2 AND state = 'created'`,
+      [QUEUES.itemSync, itemId],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.later).toBeGreaterThan(100);
+    expect(rows[0]!.later).toBeLessThanOrEqual(120);
+  });
+
   it('a job that keeps failing is retried, then kept as failed, and every attempt shows in sync_runs', async () => {
     const itemId = await createSyncedItem(h);
     h.sandbox.admin.addFault({ kind: 'respond', status: 503, method: 'GET', path: `/items/${itemId}` });

@@ -10,6 +10,7 @@ import {
   type JobPayloads,
   QUEUES,
   type QueueName,
+  rateLimitDelaySeconds,
   type TransactionIdsJob,
   type TransactionsCreatedJob,
 } from './jobs.ts';
@@ -105,6 +106,15 @@ export async function startSyncWorkers(
       if (err instanceof ItemBusyError) {
         const again = await enqueue(boss, queue, job.data, { startAfter: busyRetrySeconds });
         log.info({ requeued: again ?? 'coalesced' }, 'item busy with another job; stepped aside');
+        return;
+      }
+      const waitSeconds = rateLimitDelaySeconds(err);
+      if (waitSeconds !== undefined) {
+        const again = await enqueue(boss, queue, job.data, { startAfter: waitSeconds });
+        log.warn(
+          { requeued: again ?? 'coalesced', waitSeconds },
+          'Pluggy rate-limited the job; stepped aside',
+        );
         return;
       }
       const final = job.retryCount >= job.retryLimit;

@@ -1,7 +1,7 @@
 import type PgBoss from 'pg-boss';
 import { withTransaction } from '../db/pool.ts';
 import { getEventByEventId, markFailed, markIgnored, markProcessed } from '../db/queries/webhookEvents.ts';
-import { QUEUES, type WebhookEventJob } from '../sync/jobs.ts';
+import { enqueue, QUEUES, rateLimitDelaySeconds, type WebhookEventJob } from '../sync/jobs.ts';
 import { isHandledEvent } from './events.ts';
 import { lockEvent } from './eventLock.ts';
 import { HANDLERS } from './handlers/index.ts';
@@ -124,6 +124,15 @@ export async function startWebhookWorker(
     try {
       await processWebhookEvent(deps, job.data.eventId);
     } catch (err) {
+      const waitSeconds = rateLimitDelaySeconds(err);
+      if (waitSeconds !== undefined) {
+        await enqueue(deps.boss, QUEUES.webhookEvent, job.data, { startAfter: waitSeconds });
+        deps.logger.warn(
+          { eventId: job.data.eventId, waitSeconds },
+          'Pluggy rate-limited the event; stepped aside',
+        );
+        return;
+      }
       // The last attempt leaves the event 'failed' for good (until `webhooks replay`).
       const final = job.retryCount >= job.retryLimit;
       deps.logger[final ? 'error' : 'warn'](

@@ -14,6 +14,8 @@ describe('whether an item waits for the person, from the item as Pluggy reports 
     expect(needsPerson(item('OUTDATED', 'ERROR', 'ACCOUNT_LOCKED'))).toBe(true);
     expect(needsPerson(item('WAITING_USER_INPUT', 'WAITING_USER_INPUT'))).toBe(true);
     expect(needsPerson(item('WAITING_USER_ACTION', 'WAITING_USER_ACTION'))).toBe(true);
+    // A LOGIN_ERROR never syncs again until new credentials (part 01 §4.3), whatever its code.
+    expect(needsPerson(item('LOGIN_ERROR', 'UNEXPECTED_ERROR', 'UNEXPECTED_ERROR'))).toBe(true);
   });
 
   it('does not while the item is fine, updating, or failing for reasons not the person’s', () => {
@@ -21,6 +23,6 @@ describe('whether an item waits for the person, from the item as Pluggy reports 
     expect(needsPerson(item('UPDATED', 'PARTIAL_SUCCESS'))).toBe(false);
     expect(needsPerson(item('UPDATING', 'LOGIN_IN_PROGRESS'))).toBe(false);
     expect(needsPerson(item('OUTDATED', 'SITE_NOT_AVAILABLE', 'SITE_NOT_AVAILABLE'))).toBe(false);
-    expect(needsPerson(item('LOGIN_ERROR', 'UNEXPECTED_ERROR', 'UNEXPECTED_ERROR'))).toBe(false);
+    expect(needsPerson(item('OUTDATED', 'ALREADY_LOGGED_IN', 'ALREADY_LOGGED_IN'))).toBe(false);
   });
 });
