@@ -3,6 +3,7 @@ import { type App, startApp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { createTestDatabase, type TestDatabase } from './db/testing.ts';
 import { createLogger } from './log.ts';
+import { startSandbox } from './sandbox/index.ts';
 
 /** The service as `npm start` wires it in local mode, on a test database and free ports. */
 describe('startApp (local mode)', () => {
@@ -48,5 +49,30 @@ describe('startApp (local mode)', () => {
   it('stops cleanly: HTTP closed, workers and queue stopped', async () => {
     await app.stop();
     await expect(fetch(`${app.url}/health`)).rejects.toThrow();
+  });
+});
+
+describe('startApp (live mode)', () => {
+  it('refuses to start with client credentials Pluggy rejects, saying so', async () => {
+    const sandbox = await startSandbox({ port: 0 });
+    const t = await createTestDatabase();
+    try {
+      const config = loadConfig({
+        DATABASE_URL: t.url,
+        PORT: '0',
+        PLUGGY_BASE_URL: sandbox.url,
+        PLUGGY_CLIENT_ID: '00000000-0000-4000-8000-000000000bad',
+        PLUGGY_CLIENT_SECRET: 'not-the-secret',
+        WEBHOOK_SECRET: 'w'.repeat(32),
+        API_TOKENS: 'a'.repeat(32),
+        LINK_SIGNING_SECRET: 'l'.repeat(32),
+      });
+      const err = await startApp(config, createLogger('silent')).catch((e: unknown) => e);
+      expect(err).toMatchObject({ name: 'PluggyError', code: 'auth' });
+      expect(String((err as Error).message)).not.toContain('not-the-secret');
+    } finally {
+      await t.drop();
+      await sandbox.close();
+    }
   });
 });

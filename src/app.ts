@@ -8,7 +8,7 @@ import { openDatabase, type OpenDatabase } from './db/open.ts';
 import { buildServer } from './http/server.ts';
 import type { Logger } from './log.ts';
 import { pluggyClientFromConfig } from './pluggy/fromConfig.ts';
-import type { PluggyClient } from './pluggy/index.ts';
+import { type PluggyClient, PluggyError } from './pluggy/index.ts';
 import { startSandbox, type Sandbox } from './sandbox/index.ts';
 import { type Boss, startBoss } from './sync/jobs.ts';
 import { startSyncWorkers } from './sync/workers.ts';
@@ -57,6 +57,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       baseUrl = sandbox.url;
     }
     const pluggy = pluggyClientFromConfig(config, baseUrl, logger);
+    if (!sandbox) await checkPluggyCredentials(pluggy, logger);
 
     const boss = await startBoss(db.url, logger);
     stops.push(() => boss.stop({ graceful: true, wait: true, timeout: 10_000 }));
@@ -90,5 +91,22 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+/**
+ * Live mode: wrong client credentials stop start-up with Pluggy's answer, rather than surface
+ * later in a job's log. Pluggy merely unreachable does not: webhooks are still received and
+ * stored, and the jobs retry.
+ */
+async function checkPluggyCredentials(pluggy: PluggyClient, logger: Logger): Promise<void> {
+  try {
+    await pluggy.listWebhooks();
+  } catch (err) {
+    if (err instanceof PluggyError && err.code === 'auth') throw err;
+    logger.warn(
+      { err: { message: (err as Error).message } },
+      'Pluggy is not reachable at start; jobs will retry',
+    );
   }
 }

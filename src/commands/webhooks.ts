@@ -64,7 +64,11 @@ async function register(argv: string[]): Promise<void> {
   try {
     url = webhookTargetUrl(values.url ?? `${config.publicBaseUrl}${WEBHOOK_PATH}`, { local });
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    // Without --url the address came from PUBLIC_BASE_URL: say so, not "--url must…".
+    const from = values.url ? '' : ` (no --url given, so PUBLIC_BASE_URL was used: ${config.publicBaseUrl})`;
+    throw new UsageError(
+      `${(err as Error).message}${from}. Pass --url <public https address>/webhooks/pluggy or set PUBLIC_BASE_URL.`,
+    );
   }
   const { action, webhook } = await registerWebhook(pluggy, {
     url,

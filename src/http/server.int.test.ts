@@ -27,6 +27,7 @@ describe('HTTP server basics', () => {
     expect(res.statusCode).toBe(503);
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(res.json().code).toBe('database-unavailable');
+    expect(res.headers['retry-after']).toBe('5');
     await app.close();
     await down.close();
   });

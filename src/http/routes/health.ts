@@ -1,22 +1,18 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
+import { problem, sendProblem } from '../errors.ts';
 
 /** Liveness and readiness: readiness fails (503) when the database does not answer. */
 export const healthRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (app, { pool }) => {
   app.get('/health/live', async () => ({ status: 'ok' }));
-  const ready = async (_req: unknown, reply: import('fastify').FastifyReply) => {
+  const ready = async (req: FastifyRequest, reply: FastifyReply) => {
     const started = performance.now();
     try {
       await pool.query('select 1');
       return { status: 'ok', database: { status: 'ok', latencyMs: Math.round(performance.now() - started) } };
-    } catch {
-      return reply.code(503).type('application/problem+json').send({
-        type: 'https://pluggy-bridge.dev/problems/database-unavailable',
-        title: 'Service Unavailable',
-        status: 503,
-        code: 'database-unavailable',
-        detail: 'The database does not answer.',
-      });
+    } catch (err) {
+      req.log.warn({ err: { message: (err as Error).message } }, 'readiness: database does not answer');
+      return sendProblem(reply, problem(503, 'database-unavailable', 'The database does not answer.'), 5);
     }
   };
   app.get('/health', ready);
