@@ -211,6 +211,10 @@ describe('authentication', () => {
       pluggyMessage: 'Client keys are invalid',
       path: '/auth',
     });
+    expect(err.message).toBe(
+      'Pluggy refused the client id/secret (401 CLIENT_KEYS_UNAUTHORIZED): check PLUGGY_CLIENT_ID and ' +
+        'PLUGGY_CLIENT_SECRET (and PLUGGY_BASE_URL)',
+    );
     expect(h.server.requests('POST /auth')).toHaveLength(1);
     expect(h.server.requests('GET /connectors')).toHaveLength(0);
   });
@@ -409,6 +413,34 @@ describe('retries', () => {
 
     // Without an earlier ambiguous attempt a 404 is a plain not-found.
     expect((await caught(h.client.deleteItem(ITEM_ID))).code).toBe('not-found');
+  });
+});
+
+describe('redirects', () => {
+  it('never follows a redirect: the other host gets neither the API key nor the client secret', async () => {
+    const h = await harness();
+    const elsewhere = await startScriptedServer();
+    servers.push(elsewhere);
+    h.server.on('GET /accounts/a1', { status: 302, headers: { location: `${elsewhere.url}/accounts/a1` } });
+
+    const err = await caught(h.client.getAccount('a1'));
+
+    // contract-mismatch: Pluggy never redirects, so this is a wrong base URL or a changed API;
+    // a retry (ours or a queue's) cannot help.
+    expect(err).toMatchObject({ code: 'contract-mismatch', path: '/accounts/a1', attempts: 1 });
+    expect(h.server.requests('GET /accounts/a1')).toHaveLength(1);
+    expect(h.server.requests('GET /accounts/a1')[0]?.headers['x-api-key']).toBe(h.issued[0]);
+
+    // The same for /auth, whose body carries the client secret (307 would resend it).
+    h.server.on('POST /auth', { status: 307, headers: { location: `${elsewhere.url}/auth` } });
+    const fresh = createPluggyClient({
+      baseUrl: h.server.url,
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+    });
+    expect(await caught(fresh.getConnectors())).toMatchObject({ code: 'contract-mismatch', path: '/auth' });
+
+    expect(elsewhere.requests()).toHaveLength(0);
   });
 });
 
@@ -611,6 +643,58 @@ describe('pagination', () => {
     const sent = h.server.requests('GET /investments').map((r) => Object.fromEntries(r.query));
     expect(sent).toEqual([1, 2, 3].map((n) => ({ itemId: ITEM_ID, page: String(n), pageSize: '500' })));
   });
+
+  it('sends no paging parameters for one-page lists, and `page` only when Pluggy reports more', async () => {
+    const h = await harness();
+    const category = (id: string) => ({ id, description: `cat ${id}` });
+    const webhook = (id: string) => ({
+      id,
+      event: 'item/updated',
+      url: 'https://example.com/hooks',
+      createdAt: '2025-02-03T14:00:00.000Z',
+      updatedAt: '2025-02-03T14:00:00.000Z',
+    });
+    h.server.on('GET /accounts', (req) => {
+      const n = Number(req.query.get('page') ?? 1);
+      return { body: page([accountPayload({ id: `a-${n}` })], n, 2) };
+    });
+    h.server.on('GET /categories', { body: page([category('c-1')]) });
+    h.server.on('GET /webhooks', (req) => {
+      const n = Number(req.query.get('page') ?? 1);
+      return { body: page([webhook(`w-${n}`)], n, 2) };
+    });
+    h.server.on('GET /bills', { body: page([]) });
+    h.server.on('GET /loans', { body: page([]) });
+
+    expect((await h.client.getAccounts(ITEM_ID, 'BANK')).map((a) => a.id)).toEqual(['a-1', 'a-2']);
+    expect((await h.client.getCategories()).map((c) => c.id)).toEqual(['c-1']);
+    expect((await h.client.listWebhooks()).map((w) => w.id)).toEqual(['w-1', 'w-2']);
+    await h.client.getBills(ACCOUNT_ID);
+    await h.client.getLoans(ITEM_ID);
+
+    const sent = (route: string) => h.server.requests(route).map((r) => Object.fromEntries(r.query));
+    expect(sent('GET /accounts')).toEqual([
+      { itemId: ITEM_ID, type: 'BANK' },
+      { itemId: ITEM_ID, type: 'BANK', page: '2' },
+    ]);
+    expect(sent('GET /categories')).toEqual([{}]);
+    expect(sent('GET /webhooks')).toEqual([{}, { page: '2' }]);
+    expect(sent('GET /bills')).toEqual([{ accountId: ACCOUNT_ID, page: '1', pageSize: '500' }]);
+    expect(sent('GET /loans')).toEqual([{ itemId: ITEM_ID, page: '1', pageSize: '500' }]);
+  });
+
+  it('pages investment transactions with pageSize 500', async () => {
+    const h = await harness();
+    h.server.on('GET /investments/inv-1/transactions', { body: page([]) });
+
+    for await (const _ of h.client.investmentTransactionPages('inv-1')) {
+      // drain
+    }
+
+    expect(
+      h.server.requests('GET /investments/inv-1/transactions').map((r) => Object.fromEntries(r.query)),
+    ).toEqual([{ page: '1', pageSize: '500' }]);
+  });
 });
 
 describe('request shapes', () => {
@@ -703,6 +787,67 @@ describe('secrets', () => {
     // The errors still say what happened.
     expect(errors[0]?.pluggyMessage).toContain('[redacted]');
     expect(errors[1]?.message).toContain('accessToken');
+  });
+
+  it('keeps what a request sent (bank credentials, MFA codes, webhook headers and URLs) out of errors', async () => {
+    const h = await harness();
+    const password = 'hunter2-bank-pw';
+    const mfaCode = '4821';
+    const headerSecret = 'wh-shared-secret-9d1f';
+    const hookUrl = 'https://hooks.example.com/pluggy?token=url-token-77';
+    const urlToken = 'url-token-77';
+    // A 400 that quotes back everything it was sent, the way Pluggy interpolates values (part 01 §5.1).
+    const echo = (req: RecordedRequest) => {
+      const sent = JSON.stringify(req.body);
+      return {
+        status: 400,
+        body: {
+          code: 400,
+          codeDescription: 'CONNECTOR_VALIDATION_ERROR',
+          message: `rejected ${sent} for region SP`,
+          details: [{ code: '001', parameter: 'password', message: `bad value in ${sent}` }],
+        },
+      };
+    };
+    h.server.on('POST /items', echo);
+    h.server.on(`PATCH /items/${ITEM_ID}`, echo);
+    h.server.on(`POST /items/${ITEM_ID}/mfa`, echo);
+    h.server.on('POST /connect_token', echo);
+    h.server.on('POST /webhooks', echo);
+    h.server.on('PATCH /webhooks/w-1', echo);
+
+    const errors = [
+      await caught(
+        h.client.createItem({
+          connectorId: 2,
+          parameters: { user: 'jdoe-login', password, region: 'SP' },
+          webhookUrl: hookUrl,
+        }),
+      ),
+      await caught(h.client.updateItem(ITEM_ID, { parameters: { password }, webhookUrl: hookUrl })),
+      await caught(h.client.sendItemMfa(ITEM_ID, { token: mfaCode })),
+      await caught(h.client.createConnectToken({ webhookUrl: hookUrl })),
+      await caught(
+        h.client.createWebhook({
+          event: 'item/updated',
+          url: hookUrl,
+          headers: { authorization: headerSecret },
+        }),
+      ),
+      await caught(h.client.updateWebhook('w-1', { headers: { authorization: headerSecret }, url: hookUrl })),
+    ];
+
+    expect(errors.map((e) => e.code)).toEqual(Array(6).fill('invalid-request'));
+    const forbidden = [password, mfaCode, headerSecret, hookUrl, urlToken, 'jdoe-login'];
+    for (const e of errors) {
+      const rendered = [e.message, JSON.stringify(e), inspect(e, { depth: null }), String(e.stack)];
+      for (const text of rendered) for (const secret of forbidden) expect(text).not.toContain(secret);
+      // Still useful: Pluggy's code and the redaction marker are there.
+      expect(e.pluggyCode).toBe('CONNECTOR_VALIDATION_ERROR');
+      expect(e.pluggyMessage).toContain('[redacted]');
+    }
+    // Values shorter than 4 characters are not blanked (they would shred ordinary words).
+    expect(errors[0]?.pluggyMessage).toContain('region SP');
   });
 
   it('logs one debug line per attempt with method, path, status, duration and attempt number', async () => {

@@ -3,27 +3,14 @@ import { createRequestSender } from './http.ts';
 import { accountsResource } from './resources/accounts.ts';
 import { billsResource } from './resources/bills.ts';
 import { categoriesResource } from './resources/categories.ts';
-import { type ConnectorFilters, connectorsResource } from './resources/connectors.ts';
-import { type ConnectTokenOptions, connectTokensResource } from './resources/connectTokens.ts';
+import { connectorsResource } from './resources/connectors.ts';
+import { connectTokensResource } from './resources/connectTokens.ts';
 import { identityResource } from './resources/identity.ts';
 import { investmentsResource } from './resources/investments.ts';
-import { type CreateItemInput, itemsResource, type UpdateItemInput } from './resources/items.ts';
+import { itemsResource } from './resources/items.ts';
 import { loansResource } from './resources/loans.ts';
-import { type TransactionFilter, transactionsResource } from './resources/transactions.ts';
-import { type CreateWebhookInput, type UpdateWebhookInput, webhooksResource } from './resources/webhooks.ts';
-import type {
-  Account,
-  Bill,
-  Category,
-  Connector,
-  Identity,
-  Investment,
-  InvestmentTransaction,
-  Item,
-  Loan,
-  Transaction,
-  Webhook,
-} from './schemas.ts';
+import { transactionsResource } from './resources/transactions.ts';
+import { webhooksResource } from './resources/webhooks.ts';
 
 export type PluggyClientOptions = {
   baseUrl: string;
@@ -46,36 +33,7 @@ export type PluggyClientOptions = {
   fetch?: typeof fetch;
 };
 
-/** Every Pluggy operation we use, flat. Errors are always PluggyError. */
-export interface PluggyClient {
-  getConnectors(filters?: ConnectorFilters): Promise<Connector[]>;
-  getConnector(id: number): Promise<Connector>;
-  createConnectToken(opts?: ConnectTokenOptions): Promise<{ accessToken: string }>;
-  createItem(input: CreateItemInput): Promise<Item>;
-  getItem(id: string): Promise<Item>;
-  updateItem(id: string, input?: UpdateItemInput): Promise<Item>;
-  deleteItem(id: string): Promise<void>;
-  sendItemMfa(id: string, params: Record<string, string>): Promise<Item>;
-  getAccounts(itemId: string, type?: 'BANK' | 'CREDIT'): Promise<Account[]>;
-  getAccount(id: string): Promise<Account>;
-  /** GET /v2/transactions, one array per cursor page; stops on a cursor that does not advance. */
-  transactionPages(accountId: string, filter?: TransactionFilter): AsyncGenerator<Transaction[]>;
-  getTransaction(id: string): Promise<Transaction>;
-  getTransactionsByIds(accountId: string, ids: string[]): Promise<Transaction[]>;
-  /** null when Pluggy has no identity for the item (404). */
-  getIdentity(itemId: string): Promise<Identity | null>;
-  getInvestments(itemId: string): Promise<Investment[]>;
-  investmentTransactionPages(investmentId: string): AsyncGenerator<InvestmentTransaction[]>;
-  getLoans(itemId: string): Promise<Loan[]>;
-  getBills(accountId: string): Promise<Bill[]>;
-  getCategories(): Promise<Category[]>;
-  listWebhooks(): Promise<Webhook[]>;
-  createWebhook(input: CreateWebhookInput): Promise<Webhook>;
-  updateWebhook(id: string, patch: UpdateWebhookInput): Promise<Webhook>;
-  deleteWebhook(id: string): Promise<void>;
-}
-
-export function createPluggyClient(opts: PluggyClientOptions): PluggyClient {
+export function createPluggyClient(opts: PluggyClientOptions) {
   const http = createRequestSender({
     baseUrl: opts.baseUrl,
     clientId: opts.clientId,
@@ -103,3 +61,9 @@ export function createPluggyClient(opts: PluggyClientOptions): PluggyClient {
     ...webhooksResource(http),
   };
 }
+
+/**
+ * Every Pluggy operation we use, flat. Errors are always PluggyError. The signatures (and their
+ * docs) are the resources' own, so they are declared once.
+ */
+export type PluggyClient = ReturnType<typeof createPluggyClient>;

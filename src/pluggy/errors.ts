@@ -75,17 +75,17 @@ export type Redactor = {
 };
 
 /**
- * Replaces known secrets (the client secret, every API key this client received) and anything
- * JWT-shaped. Pluggy interpolates values into `message` (part 01 §5.1), so an error body is not
- * trusted to be secret-free.
+ * Replaces known secrets (the client secret, every API key this client received, what a request
+ * sent) that are at least `minLength` long, and anything JWT-shaped. Pluggy interpolates values
+ * into `message` (part 01 §5.1), so an error body is not trusted to be secret-free.
  */
-export function createRedactor(secrets: () => Iterable<string>): Redactor {
+export function createRedactor(secrets: () => Iterable<string>, minLength = 6): Redactor {
   const text = (value: string): string => {
     let out = value.replace(JWT_PATTERN, REDACTED);
-    for (const secret of secrets()) {
-      // Very short strings would shred ordinary text; real secrets and keys are long.
-      if (secret.length >= 6) out = out.split(secret).join(REDACTED);
-    }
+    // Very short strings would shred ordinary text; real secrets and keys are long. Longest first,
+    // so a secret that contains another (a URL with a token in it) is blanked whole.
+    const known = [...secrets()].filter((s) => s.length >= minLength).sort((a, b) => b.length - a.length);
+    for (const secret of known) out = out.split(secret).join(REDACTED);
     return out;
   };
   const deep = <T>(value: T): T => {

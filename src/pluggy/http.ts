@@ -43,7 +43,21 @@ export type RequestSpec = {
    * webhooks) and MFA answers are not: a second POST /items makes a second connection.
    */
   idempotent?: boolean;
+  /**
+   * Values this request sends that must never appear in an error: bank credentials, webhook header
+   * values and URLs. Pluggy interpolates what it was sent into `message` and `details` (part 01
+   * §5.1), so `fail()` blanks these too. Strings shorter than 4 characters are ignored (they would
+   * shred ordinary words).
+   */
+  secrets?: readonly string[];
 };
+
+/** RequestSpec.secrets from loose values: strings as they are, records by their values; absent skipped. */
+export function secretsOf(
+  ...values: (string | Readonly<Record<string, string>> | null | undefined)[]
+): string[] {
+  return values.flatMap((v) => (typeof v === 'string' ? [v] : v ? Object.values(v) : []));
+}
 
 export type RequestSender = {
   /** Sends, then validates a 2xx body against `schema` (mismatch → 'contract-mismatch'). */
@@ -54,7 +68,11 @@ export type RequestSender = {
 
 type Outcome =
   | { kind: 'response'; status: number; headers: Headers; text: string }
-  | { kind: 'network'; reason: string; reachedServer: boolean };
+  | { kind: 'network'; reason: string; reachedServer: boolean }
+  | { kind: 'redirect' };
+
+/** Request secrets shorter than this are left alone: a 2-letter value would blank common words. */
+const MIN_REQUEST_SECRET_LENGTH = 4;
 
 // Failures raised while connecting: the request never left this machine, so even a create may be
 // sent again. Anything later (reset, "other side closed", timeout) is ambiguous.
@@ -71,21 +89,38 @@ export function createRequestSender(opts: SenderOptions): RequestSender {
   const baseUrl = opts.baseUrl.replace(/\/+$/, '');
   // Every key we were given, for redaction; old ones may still be echoed back in a late error.
   const issuedKeys: string[] = [];
-  const redactor = createRedactor(() => [opts.clientSecret, ...issuedKeys]);
+  // Plus, per failure, what that request sent (RequestSpec.secrets). Ours are long; a sent value
+  // (a PIN, an MFA code) may be short, hence the lower threshold.
+  const redactorFor = (spec: Pick<RequestSpec, 'secrets'>) =>
+    createRedactor(
+      () => [
+        opts.clientSecret,
+        ...issuedKeys,
+        // Typed as strings, but parameters come from callers' JSON: skip anything else.
+        ...(spec.secrets ?? []).filter((s) => typeof s === 'string'),
+      ],
+      MIN_REQUEST_SECRET_LENGTH,
+    );
 
   const apiKeys = createApiKeyCache({
     refreshMarginMs: opts.apiKeyRefreshMarginMs,
     fetchKey: async () => {
-      const body = await execute(
-        {
-          method: 'POST',
-          path: '/auth',
-          body: { clientId: opts.clientId, clientSecret: opts.clientSecret, nonExpiring: false },
-          // Issuing a key changes nothing at Pluggy, so /auth is retried like a read.
-          idempotent: true,
-        },
-        false,
-      );
+      let body: unknown;
+      try {
+        body = await execute(
+          {
+            method: 'POST',
+            path: '/auth',
+            body: { clientId: opts.clientId, clientSecret: opts.clientSecret, nonExpiring: false },
+            // Issuing a key changes nothing at Pluggy, so /auth is retried like a read.
+            idempotent: true,
+          },
+          false,
+        );
+      } catch (err) {
+        if (err instanceof PluggyError && err.code === 'auth') throw credentialsRefused(err);
+        throw err;
+      }
       const { apiKey } = validate({ method: 'POST', path: '/auth' }, body, AuthResponseSchema);
       issuedKeys.push(apiKey);
       if (issuedKeys.length > 8) issuedKeys.shift();
@@ -93,15 +128,40 @@ export function createRequestSender(opts: SenderOptions): RequestSender {
     },
   });
 
+  /**
+   * /auth refused our client id/secret: no retry will fix that, so say which settings to check.
+   * Pluggy's own text stays in `pluggyMessage`; the message is ours.
+   */
+  function credentialsRefused(err: PluggyError): PluggyError {
+    const { code, method, path, status, pluggyCode, pluggyMessage, details, attempts } = err;
+    const answer = [status, pluggyCode].filter((v) => v !== undefined).join(' ');
+    return new PluggyError(
+      redactorFor({}).deep({
+        code,
+        method,
+        path,
+        status,
+        pluggyCode,
+        pluggyMessage,
+        details,
+        attempts,
+        message:
+          `Pluggy refused the client id/secret${answer ? ` (${answer})` : ''}: ` +
+          'check PLUGGY_CLIENT_ID and PLUGGY_CLIENT_SECRET (and PLUGGY_BASE_URL)',
+      }),
+    );
+  }
+
   function fail(
-    spec: Pick<RequestSpec, 'method' | 'path'>,
+    spec: Pick<RequestSpec, 'method' | 'path' | 'secrets'>,
     code: PluggyErrorCode,
     message: string,
     extra: Omit<PluggyErrorInit, 'code' | 'message' | 'method' | 'path'> = {},
   ): PluggyError {
-    // Everything that came from the wire passes the redactor: Pluggy interpolates values.
+    // Everything that came from the wire passes the redactor: Pluggy interpolates values, our
+    // credentials and keys as well as what this request sent.
     return new PluggyError(
-      redactor.deep({
+      redactorFor(spec).deep({
         ...extra,
         code,
         method: spec.method,
@@ -112,7 +172,7 @@ export function createRequestSender(opts: SenderOptions): RequestSender {
   }
 
   function validate<S extends z.ZodType>(
-    spec: Pick<RequestSpec, 'method' | 'path'>,
+    spec: Pick<RequestSpec, 'method' | 'path' | 'secrets'>,
     body: unknown,
     schema: S,
   ): z.infer<S> {
@@ -153,6 +213,9 @@ export function createRequestSender(opts: SenderOptions): RequestSender {
         ...(spec.body !== undefined ? { body: JSON.stringify(spec.body) } : {}),
         // Covers the body read too: a server that stalls mid-body is a timeout like any other.
         signal: AbortSignal.timeout(opts.timeoutMs),
+        // Pluggy never redirects (every success is a 200). Following one would carry X-API-KEY,
+        // or the client secret in the /auth body, to whatever host the Location names.
+        redirect: 'error',
       });
       const text = await res.text();
       return { kind: 'response', status: res.status, headers: res.headers, text };
@@ -160,6 +223,7 @@ export function createRequestSender(opts: SenderOptions): RequestSender {
       if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
         return { kind: 'network', reason: `timed out after ${opts.timeoutMs} ms`, reachedServer: true };
       }
+      if (isRedirectRefusal(err)) return { kind: 'redirect' };
       const code = networkCode(err);
       return {
         kind: 'network',
@@ -197,11 +261,21 @@ export function createRequestSender(opts: SenderOptions): RequestSender {
           path: spec.path,
           status: outcome.kind === 'response' ? outcome.status : undefined,
           ...(outcome.kind === 'network' ? { failure: outcome.reason } : {}),
+          ...(outcome.kind === 'redirect' ? { failure: 'redirect refused' } : {}),
           ms: Math.round(performance.now() - t0),
           attempt: attempts,
         },
         'pluggy request',
       );
+
+      if (outcome.kind === 'redirect') {
+        // 'contract-mismatch', not 'unavailable': Pluggy never answers 3xx, so a redirect means a
+        // wrong PLUGGY_BASE_URL (http→https, a proxy or login page) or a changed API. Waiting does
+        // not fix either, so it is neither retried here nor worth a later retry by the caller.
+        throw fail(spec, 'contract-mismatch', `answered with a redirect, which is not followed`, {
+          attempts,
+        });
+      }
 
       if (outcome.kind === 'network') {
         transientFailures += 1;
@@ -313,6 +387,12 @@ function parseErrorBody(text: string): ErrorBody {
     ...(typeof codeDescription === 'string' ? { codeDescription } : {}),
     ...(Array.isArray(details) ? { details } : {}),
   };
+}
+
+/** fetch with `redirect: 'error'` rejects a 3xx as TypeError('fetch failed', { cause: 'unexpected redirect' }). */
+function isRedirectRefusal(err: unknown): boolean {
+  const cause = err instanceof Error ? err.cause : undefined;
+  return cause instanceof Error && /redirect/i.test(cause.message);
 }
 
 function networkCode(err: unknown): string | undefined {

@@ -1,8 +1,47 @@
+import type { z } from 'zod';
 import { PluggyError } from './errors.ts';
-import type { CursorPage, Page } from './schemas.ts';
+import type { QueryValue, RequestSender } from './http.ts';
+import { type CursorPage, type Page, pageOf } from './schemas.ts';
 
 /** A safety net, far above any real account: a server that never ends a listing must not spin us forever. */
 export const MAX_PAGES = 100_000;
+
+/** Pluggy's maximum `pageSize` (part 02 §0); the SDK default of 20 would cost 25× the requests. */
+export const MAX_PAGE_SIZE = 500;
+
+export type ListRequest = { path: string; query?: Record<string, QueryValue> };
+export type ListOptions = {
+  /**
+   * Given: every request says `page` and `pageSize` (endpoints whose paging is documented).
+   * Absent: no paging parameters on the first request, `page` only if Pluggy reports more pages
+   * (endpoints that answer in one page and whose paging parameters are unverified).
+   */
+  pageSize?: number;
+};
+
+/** GET `path` page by page (page-number envelope), yielding each page's items. */
+export function listPages<S extends z.ZodType>(
+  http: RequestSender,
+  { path, query = {} }: ListRequest,
+  itemSchema: S,
+  { pageSize }: ListOptions = {},
+): AsyncGenerator<z.infer<S>[]> {
+  const schema = pageOf(itemSchema);
+  return pagesOf({ method: 'GET', path }, (page) => {
+    const paging = pageSize !== undefined ? { page, pageSize } : page > 1 ? { page } : {};
+    return http.request({ method: 'GET', path, query: { ...query, ...paging } }, schema);
+  });
+}
+
+/** Every item of a page-numbered list (see `listPages`). */
+export function listAll<S extends z.ZodType>(
+  http: RequestSender,
+  request: ListRequest,
+  itemSchema: S,
+  options: ListOptions = {},
+): Promise<z.infer<S>[]> {
+  return collect(listPages(http, request, itemSchema, options));
+}
 
 type Where = { method: string; path: string };
 

@@ -1,22 +1,14 @@
 import type { RequestSender } from '../http.ts';
-import { collect, pagesOf } from '../pagination.ts';
-import { AccountSchema, pageOf, type Account } from '../schemas.ts';
+import { listAll } from '../pagination.ts';
+import { AccountSchema, type Account } from '../schemas.ts';
 
 /** Contract part 02 §1. */
 export function accountsResource(http: RequestSender) {
   return {
     getAccounts(itemId: string, type?: 'BANK' | 'CREDIT'): Promise<Account[]> {
       // The SDK sends only itemId/type and an item's accounts come in one page; `page` is sent
-      // only if Pluggy ever answers with more than one.
-      const path = '/accounts';
-      return collect(
-        pagesOf({ method: 'GET', path }, (page) =>
-          http.request(
-            { method: 'GET', path, query: { itemId, type, ...(page > 1 ? { page } : {}) } },
-            pageOf(AccountSchema),
-          ),
-        ),
-      );
+      // only if Pluggy ever answers with more than one (no pageSize).
+      return listAll(http, { path: '/accounts', query: { itemId, type } }, AccountSchema);
     },
 
     getAccount(id: string): Promise<Account> {

@@ -1,4 +1,4 @@
-import type { RequestSender } from '../http.ts';
+import { type RequestSender, secretsOf } from '../http.ts';
 import { ConnectTokenSchema } from '../schemas.ts';
 
 export type ConnectTokenOptions = {
@@ -21,7 +21,8 @@ export function connectTokensResource(http: RequestSender) {
         ...(Object.keys(options).length ? { options } : {}),
       };
       const { accessToken } = await http.request(
-        { method: 'POST', path: '/connect_token', body, idempotent: false },
+        // POST: not resent after an ambiguous failure (the default); each call issues a token.
+        { method: 'POST', path: '/connect_token', body, secrets: secretsOf(opts.webhookUrl) },
         ConnectTokenSchema,
       );
       return { accessToken };

@@ -5,6 +5,7 @@ import { IdentitySchema, type Identity } from '../schemas.ts';
 /** Contract part 02 §3. */
 export function identityResource(http: RequestSender) {
   return {
+    /** null when Pluggy has no identity for the item (404). */
     async getIdentity(itemId: string): Promise<Identity | null> {
       try {
         return await http.request({ method: 'GET', path: '/identity', query: { itemId } }, IdentitySchema);

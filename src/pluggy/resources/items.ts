@@ -1,4 +1,4 @@
-import type { RequestSender } from '../http.ts';
+import { type RequestSender, secretsOf } from '../http.ts';
 import { ItemSchema, type Item } from '../schemas.ts';
 
 export type CreateItemInput = {
@@ -24,8 +24,18 @@ const itemPath = (id: string) => `/items/${encodeURIComponent(id)}`;
 export function itemsResource(http: RequestSender) {
   return {
     createItem(input: CreateItemInput): Promise<Item> {
-      // "Not idempotent; do not auto-retry" (part 01 §4.1): a second POST makes a second connection.
-      return http.request({ method: 'POST', path: '/items', body: input, idempotent: false }, ItemSchema);
+      // "Not idempotent; do not auto-retry" (part 01 §4.1): a second POST makes a second
+      // connection. The POST default already never resends after an ambiguous failure.
+      return http.request(
+        {
+          method: 'POST',
+          path: '/items',
+          body: input,
+          // Bank credentials: Pluggy's validation errors may quote them back.
+          secrets: secretsOf(input.parameters, input.webhookUrl),
+        },
+        ItemSchema,
+      );
     },
 
     getItem(id: string): Promise<Item> {
@@ -35,7 +45,15 @@ export function itemsResource(http: RequestSender) {
     updateItem(id: string, input: UpdateItemInput = {}): Promise<Item> {
       // Retried like any PATCH: if a lost first attempt did start the sync, the retry answers
       // 400 ITEM_ALREADY_UPDATING, which says the same thing.
-      return http.request({ method: 'PATCH', path: itemPath(id), body: input }, ItemSchema);
+      return http.request(
+        {
+          method: 'PATCH',
+          path: itemPath(id),
+          body: input,
+          secrets: secretsOf(input.parameters, input.webhookUrl),
+        },
+        ItemSchema,
+      );
     },
 
     deleteItem(id: string): Promise<void> {
@@ -43,9 +61,10 @@ export function itemsResource(http: RequestSender) {
     },
 
     sendItemMfa(id: string, params: Record<string, string>): Promise<Item> {
-      // An MFA code is single-use at the bank: never resend one that may have arrived.
+      // An MFA code is single-use at the bank: never resend one that may have arrived (the POST
+      // default).
       return http.request(
-        { method: 'POST', path: `${itemPath(id)}/mfa`, body: params, idempotent: false },
+        { method: 'POST', path: `${itemPath(id)}/mfa`, body: params, secrets: secretsOf(params) },
         ItemSchema,
       );
     },

@@ -1,22 +1,12 @@
 import type { RequestSender } from '../http.ts';
-import { collect, pagesOf } from '../pagination.ts';
-import { LoanSchema, pageOf, type Loan } from '../schemas.ts';
-
-const PAGE_SIZE = 500;
+import { listAll, MAX_PAGE_SIZE } from '../pagination.ts';
+import { LoanSchema, type Loan } from '../schemas.ts';
 
 /** Contract part 02 §5. */
 export function loansResource(http: RequestSender) {
   return {
     getLoans(itemId: string): Promise<Loan[]> {
-      const path = '/loans';
-      return collect(
-        pagesOf({ method: 'GET', path }, (page) =>
-          http.request(
-            { method: 'GET', path, query: { itemId, page, pageSize: PAGE_SIZE } },
-            pageOf(LoanSchema),
-          ),
-        ),
-      );
+      return listAll(http, { path: '/loans', query: { itemId } }, LoanSchema, { pageSize: MAX_PAGE_SIZE });
     },
   };
 }

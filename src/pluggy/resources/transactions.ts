@@ -14,6 +14,7 @@ const IDS_PER_REQUEST = 500;
 
 /** Contract part 02 §2. */
 export function transactionsResource(http: RequestSender) {
+  /** GET /v2/transactions, one array per cursor page; stops on a cursor that does not advance. */
   const transactionPages = (
     accountId: string,
     filter: TransactionFilter = {},
@@ -28,13 +29,9 @@ export function transactionsResource(http: RequestSender) {
       dateTo: filter.dateTo,
       ids: filter.ids,
     };
-    return cursorPagesOf({ method: 'GET', path }, async (after) => {
-      const page = await http.request(
-        { method: 'GET', path, query: { ...query, after } },
-        cursorOf(TransactionSchema),
-      );
-      return page;
-    });
+    return cursorPagesOf({ method: 'GET', path }, (after) =>
+      http.request({ method: 'GET', path, query: { ...query, after } }, cursorOf(TransactionSchema)),
+    );
   };
 
   return {

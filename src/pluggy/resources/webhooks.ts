@@ -1,6 +1,6 @@
-import type { RequestSender } from '../http.ts';
-import { collect, pagesOf } from '../pagination.ts';
-import { pageOf, WebhookSchema, type Webhook } from '../schemas.ts';
+import { type RequestSender, secretsOf } from '../http.ts';
+import { listAll } from '../pagination.ts';
+import { WebhookSchema, type Webhook } from '../schemas.ts';
 
 export type CreateWebhookInput = { event: string; url: string; headers?: Record<string, string> | null };
 export type UpdateWebhookInput = {
@@ -17,24 +17,25 @@ const webhookPath = (id: string) => `/webhooks/${encodeURIComponent(id)}`;
 export function webhooksResource(http: RequestSender) {
   return {
     listWebhooks(): Promise<Webhook[]> {
-      const path = '/webhooks';
-      return collect(
-        pagesOf({ method: 'GET', path }, (page) =>
-          http.request({ method: 'GET', path, query: page > 1 ? { page } : {} }, pageOf(WebhookSchema)),
-        ),
-      );
+      // One page in practice; `page` is sent only if Pluggy ever says there is more.
+      return listAll(http, { path: '/webhooks' }, WebhookSchema);
     },
 
     createWebhook(input: CreateWebhookInput): Promise<Webhook> {
-      // At most 5 webhooks per event (part 03 §1.4): a blind retry could use up a slot.
+      // At most 5 webhooks per event (part 03 §1.4): a blind retry could use up a slot, so this
+      // POST is not resent after an ambiguous failure (the POST default). Header values are
+      // typically shared secrets and the URL may carry a token: keep both out of errors.
       return http.request(
-        { method: 'POST', path: '/webhooks', body: input, idempotent: false },
+        { method: 'POST', path: '/webhooks', body: input, secrets: secretsOf(input.headers, input.url) },
         WebhookSchema,
       );
     },
 
     updateWebhook(id: string, patch: UpdateWebhookInput): Promise<Webhook> {
-      return http.request({ method: 'PATCH', path: webhookPath(id), body: patch }, WebhookSchema);
+      return http.request(
+        { method: 'PATCH', path: webhookPath(id), body: patch, secrets: secretsOf(patch.headers, patch.url) },
+        WebhookSchema,
+      );
     },
 
     deleteWebhook(id: string): Promise<void> {
