@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import type { Logger } from '../log.ts';
+import { withTransaction } from './pool.ts';
 
 /**
  * Numbered SQL migrations: `src/db/migrations/NNN_name.sql`, applied in order, each recorded in
@@ -54,10 +55,7 @@ export async function migrate(
   opts: { dir?: string } = {},
 ): Promise<{ applied: string[] }> {
   const migrations = await loadMigrations(opts.dir);
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    await client.query('BEGIN');
+  const applied = await withTransaction(pool, async (client) => {
     await client.query(`SELECT pg_advisory_xact_lock(x'${MIGRATION_LOCK_KEY}'::bigint)`);
     await client.query(`
       CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -103,16 +101,9 @@ export async function migrate(
       ]);
       applied.push(m.name);
     }
-    await client.query('COMMIT');
-    if (applied.length) logger?.info({ applied }, 'database migrations applied');
-    else logger?.debug({ count: migrations.length }, 'database schema up to date');
-    return { applied };
-  } catch (err) {
-    await client.query('ROLLBACK').catch((e: Error) => {
-      broken = e;
-    });
-    throw err;
-  } finally {
-    client.release(broken);
-  }
+    return applied;
+  });
+  if (applied.length) logger?.info({ applied }, 'database migrations applied');
+  else logger?.debug({ count: migrations.length }, 'database schema up to date');
+  return { applied };
 }

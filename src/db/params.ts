@@ -55,3 +55,9 @@ export function text(v: unknown): string | null {
 export function json(v: unknown): string | null {
   return v === null || v === undefined ? null : JSON.stringify(v);
 }
+
+/** A page size from a caller: an integer in [1, max], `fallback` when absent or not a number. */
+export function clampLimit(v: number | undefined, fallback: number, max: number): number {
+  const n = v === undefined || !Number.isFinite(v) ? fallback : Math.trunc(v);
+  return Math.min(Math.max(n, 1), max);
+}

@@ -54,7 +54,9 @@ export async function refreshTransactions(
         const targets = stored.has(id) ? [stored.get(id)!] : job.accountId ? [job.accountId] : [...accounts];
         for (const a of targets) {
           if (!accounts.has(a)) continue;
-          byAccount.set(a, [...(byAccount.get(a) ?? []), id]);
+          const list = byAccount.get(a);
+          if (list) list.push(id);
+          else byAccount.set(a, [id]);
         }
       }
       const fetched: Transaction[] = [];

@@ -1,5 +1,5 @@
 import { type UpsertCounts, upsertInBatches } from '../batch.ts';
-import { json, type MoneyIn, money, type TimeIn, text, time } from '../params.ts';
+import { json, type MoneyIn, money, type TimeIn, text, time, clampLimit } from '../params.ts';
 import type { Db } from '../pool.ts';
 
 /**
@@ -84,7 +84,7 @@ export async function listBillsByAccount(
   const res = await db.query<BillRow>(
     `SELECT ${COLUMNS} FROM credit_card_bills b WHERE b.account_id = $1
      ORDER BY b.due_date DESC, b.id DESC LIMIT $2`,
-    [accountId, Math.min(Math.max(Math.trunc(opts.limit ?? 12), 1), 120)],
+    [accountId, clampLimit(opts.limit, 12, 120)],
   );
   return res.rows;
 }
@@ -99,7 +99,7 @@ export async function listBillsByUser(
     `SELECT ${COLUMNS} FROM credit_card_bills b JOIN items i ON i.id = b.item_id
      WHERE i.user_id = $1 AND i.deleted_at IS NULL
      ORDER BY b.due_date DESC, b.id DESC LIMIT $2`,
-    [userId, Math.min(Math.max(Math.trunc(opts.limit ?? 24), 1), 500)],
+    [userId, clampLimit(opts.limit, 24, 500)],
   );
   return res.rows;
 }

@@ -1,5 +1,5 @@
 import { type UpsertCounts, upsertInBatches } from '../batch.ts';
-import { json, type MoneyIn, money, type TimeIn, text, time } from '../params.ts';
+import { json, type MoneyIn, money, type TimeIn, text, time, clampLimit } from '../params.ts';
 import type { Db } from '../pool.ts';
 
 /** Pluggy's Investment (02-financial-data.md §4): the fields we normalize; the whole object goes to raw. */
@@ -205,7 +205,7 @@ export async function listInvestmentTransactions(
   const res = await db.query<InvestmentTransactionRow>(
     `SELECT ${TX_COLUMNS} FROM investment_transactions x WHERE x.investment_id = $1
      ORDER BY x.date DESC NULLS LAST, x.id DESC LIMIT $2`,
-    [investmentId, Math.min(Math.max(Math.trunc(opts.limit ?? 100), 1), 500)],
+    [investmentId, clampLimit(opts.limit, 100, 500)],
   );
   return res.rows;
 }

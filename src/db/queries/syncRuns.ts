@@ -1,3 +1,4 @@
+import { clampLimit } from '../params.ts';
 import type { Db } from '../pool.ts';
 
 /** One sync of an item, as a record with a state: running → succeeded | failed. */
@@ -96,7 +97,7 @@ export async function listRuns(
     `SELECT ${COLUMNS} FROM sync_runs
      WHERE ($1::text IS NULL OR item_id = $1) AND ($2::text IS NULL OR status = $2)
      ORDER BY started_at DESC, id DESC LIMIT $3`,
-    [opts.itemId ?? null, opts.status ?? null, Math.min(Math.max(Math.trunc(opts.limit ?? 50), 1), 500)],
+    [opts.itemId ?? null, opts.status ?? null, clampLimit(opts.limit, 50, 500)],
   );
   return res.rows;
 }

@@ -1,5 +1,5 @@
 import { type UpsertCounts, upsertInBatches } from '../batch.ts';
-import { int, json, type MoneyIn, money, type TimeIn, text, time } from '../params.ts';
+import { int, json, type MoneyIn, money, type TimeIn, text, time, clampLimit } from '../params.ts';
 import type { Db } from '../pool.ts';
 
 /** Pluggy's Transaction (02-financial-data.md §2.5): the fields we normalize; the whole object goes to raw. */
@@ -239,7 +239,7 @@ export async function listTransactions(
   db: Db,
   opts: ListTransactionsOptions,
 ): Promise<{ rows: TransactionRow[]; nextCursor: string | null }> {
-  const limit = Math.min(Math.max(Math.trunc(opts.limit ?? 50), 1), 500);
+  const limit = clampLimit(opts.limit, 50, 500);
   const after = opts.cursor ? decodeCursor(opts.cursor) : null;
   let scope: string;
   let scopeValue: string;
