@@ -51,4 +51,13 @@ describe('loadConfig', () => {
   it('treats empty strings as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' }).databaseUrl).toBeUndefined();
   });
+
+  it('reads an optional previous webhook secret for rotation, held to the same length rule', () => {
+    expect(loadConfig({}).previousWebhookSecret).toBeUndefined();
+    expect(loadConfig({ WEBHOOK_SECRET_PREVIOUS: '' }).previousWebhookSecret).toBeUndefined();
+    const c = loadConfig({ WEBHOOK_SECRET: 'n'.repeat(20), WEBHOOK_SECRET_PREVIOUS: 'o'.repeat(20) });
+    expect(c.webhookSecret).toBe('n'.repeat(20));
+    expect(c.previousWebhookSecret).toBe('o'.repeat(20));
+    expect(() => loadConfig({ WEBHOOK_SECRET_PREVIOUS: 'short' })).toThrow(/WEBHOOK_SECRET_PREVIOUS/);
+  });
 });

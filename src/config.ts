@@ -47,6 +47,11 @@ const EnvSchema = z.object({
     emptyToUndefined,
     z.string().min(16, 'must be at least 16 characters').optional(),
   ),
+  // The secret being rotated out: still accepted on deliveries, never sent (contract part 03 §2.4).
+  WEBHOOK_SECRET_PREVIOUS: z.preprocess(
+    emptyToUndefined,
+    z.string().min(16, 'must be at least 16 characters').optional(),
+  ),
   API_TOKENS: optionalString,
   LINK_SIGNING_SECRET: z.preprocess(
     emptyToUndefined,
@@ -70,7 +75,14 @@ export type Config = {
   embeddedPgPort: number;
   pluggy: { baseUrl: string | undefined; clientId: string; clientSecret: string; timeoutMs: number };
   sandboxPort: number;
+  /** What we register at Pluggy and accept on deliveries. */
   webhookSecret: string;
+  /**
+   * WEBHOOK_SECRET_PREVIOUS: also accepted on deliveries while a rotation is under way, because
+   * Pluggy never retries a 401 (contract part 03 §2.4) and a webhook still carrying the old header
+   * would lose its events. Never registered.
+   */
+  previousWebhookSecret: string | undefined;
   apiTokens: string[];
   linkSigningSecret: string;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
@@ -124,6 +136,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     sandboxPort: e.SANDBOX_PORT,
     webhookSecret: e.WEBHOOK_SECRET ?? DEV_DEFAULTS.WEBHOOK_SECRET,
+    previousWebhookSecret: e.WEBHOOK_SECRET_PREVIOUS,
     apiTokens,
     linkSigningSecret: e.LINK_SIGNING_SECRET ?? DEV_DEFAULTS.LINK_SIGNING_SECRET,
     logLevel: e.LOG_LEVEL,

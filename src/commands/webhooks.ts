@@ -9,13 +9,12 @@ import { WEBHOOK_PATH } from '../webhooks/endpoint.ts';
 import { processWebhookEvent } from '../webhooks/process.ts';
 import { registerWebhook, webhookTargetUrl } from '../webhooks/register.ts';
 
-export { registerWebhook } from '../webhooks/register.ts';
-
 const USAGE = `usage: npm run cli -- webhooks <subcommand>
 
   register [--url <https url>] [--event <event>]
       point a Pluggy webhook (default event 'all') at this service, with WEBHOOK_SECRET as the
-      x-webhook-secret header; updates the one already registered for that URL
+      x-webhook-secret header; updates the one already registered for that URL and event, and
+      moves every other webhook for that URL to the new secret (their events unchanged)
       (default url: PUBLIC_BASE_URL${WEBHOOK_PATH})
   list
       the webhooks registered at Pluggy
@@ -70,7 +69,7 @@ async function register(argv: string[]): Promise<void> {
       `${(err as Error).message}${from}. Pass --url <public https address>/webhooks/pluggy or set PUBLIC_BASE_URL.`,
     );
   }
-  const { action, webhook } = await registerWebhook(pluggy, {
+  const { action, webhook, secretUpdated } = await registerWebhook(pluggy, {
     url,
     secret: config.webhookSecret,
     ...(values.event ? { event: values.event } : {}),
@@ -78,6 +77,9 @@ async function register(argv: string[]): Promise<void> {
   process.stdout.write(
     `${action} webhook ${webhook.id}: event ${webhook.event} → ${webhook.url} (secret in the x-webhook-secret header)\n`,
   );
+  for (const w of secretUpdated) {
+    process.stdout.write(`secret updated on webhook ${w.id}: event ${w.event} → ${w.url}\n`);
+  }
 }
 
 async function list(): Promise<void> {

@@ -1,9 +1,15 @@
 import type PgBoss from 'pg-boss';
 import { withTransaction } from '../db/pool.ts';
-import { getEventByEventId, markFailed, markIgnored, markProcessed } from '../db/queries/webhookEvents.ts';
+import {
+  getEventByEventId,
+  lockEvent,
+  markFailed,
+  markIgnored,
+  markProcessed,
+} from '../db/queries/webhookEvents.ts';
 import { enqueue, QUEUES, rateLimitDelaySeconds, type WebhookEventJob } from '../sync/jobs.ts';
+import { describeError } from '../sync/runRecord.ts';
 import { isHandledEvent } from './events.ts';
-import { lockEvent } from './eventLock.ts';
 import { HANDLERS } from './handlers/index.ts';
 import { redriveWebhookEvents } from './redrive.ts';
 import {
@@ -24,8 +30,6 @@ export type ProcessOutcome =
   | 'failed'
   /** No stored event with this id. */
   | 'missing';
-
-const MAX_ERROR_LENGTH = 2000;
 
 /**
  * Processes one stored webhook event: dispatches it to the handler of its type, which does small
@@ -82,7 +86,8 @@ export async function processWebhookEvent(
     if (!committed) await markProcessed(deps.pool, eventId);
     return 'processed';
   } catch (err) {
-    const message = describe(err);
+    // PluggyError messages are already redacted; nothing else carries secrets.
+    const message = describeError(err);
     if (err instanceof UnprocessableWebhookEvent) {
       deps.logger.warn({ eventId, event: row.event, error: message }, 'webhook event cannot be processed');
       await markFailed(deps.pool, eventId, message);
@@ -92,13 +97,6 @@ export async function processWebhookEvent(
     await markFailed(deps.pool, eventId, message).catch(() => {});
     throw err;
   }
-}
-
-/** Error text for the row: PluggyError messages are already redacted; nothing else carries secrets. */
-function describe(err: unknown): string {
-  const e = err as { name?: string; code?: string; message?: string };
-  const text = `${e?.name ?? 'Error'}${e?.code ? ` (${e.code})` : ''}: ${e?.message ?? String(err)}`;
-  return text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH)}…` : text;
 }
 
 export type WebhookWorkerOptions = {
@@ -136,7 +134,7 @@ export async function startWebhookWorker(
       // The last attempt leaves the event 'failed' for good (until `webhooks replay`).
       const final = job.retryCount >= job.retryLimit;
       deps.logger[final ? 'error' : 'warn'](
-        { eventId: job.data.eventId, jobId: job.id, attempt: job.retryCount + 1, error: describe(err) },
+        { eventId: job.data.eventId, jobId: job.id, attempt: job.retryCount + 1, error: describeError(err) },
         final ? 'webhook event processing failed for good' : 'webhook event processing failed; will retry',
       );
       throw err;

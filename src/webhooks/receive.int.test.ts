@@ -78,7 +78,8 @@ describe('recordWebhookEvent: the event and its processing job, atomically', () 
   });
 
   it('the recorder writes concurrent deliveries together and still answers each one on its own', async () => {
-    const recorder = createWebhookRecorder(db.pool, { maxBatch: 20, maxInFlight: 2 });
+    // All 120 may wait at once: the cap on waiting deliveries (receive.test.ts) is not under test here.
+    const recorder = createWebhookRecorder(db.pool, { maxBatch: 20, maxInFlight: 2, maxWaiting: 120 });
     const ids = Array.from({ length: 60 }, (_, i) => `ev-burst-${i}`);
     // Each id sent twice in the same burst: one stored, one duplicate, whichever batch they land in.
     const results = await Promise.all(

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { AppError } from '../domain/errors.ts';
 import { QUEUES } from '../sync/jobs.ts';
 import { type Envelope, isHandledEvent, itemIdOf } from './events.ts';
 
@@ -12,22 +13,48 @@ import { type Envelope, isHandledEvent, itemIdOf } from './events.ts';
  * durably before PostgreSQL answers, in one round trip instead of four. And deliveries that arrive
  * while statements are in flight are written together by the next one (natural batching: a lone
  * delivery never waits for company), so a burst costs one commit per batch rather than one per
- * event. A batch that fails is retried event by event, so one bad event fails alone.
- * bench/webhooks.ts measures the effect.
+ * event. bench/webhooks.ts measures the effect.
+ *
+ * A batch PostgreSQL refuses for its data (SQLSTATE class 22 or 23: a value jsonb cannot hold, a
+ * constraint) is retried event by event, one after another, so one bad event fails alone. Any
+ * other failure — the database unreachable above all — fails every delivery of the batch at once:
+ * retrying each would only multiply the load on a database already in trouble, and each sender
+ * gets the error (503 for an unreachable database, from the shared mapping) and retries later.
+ *
+ * Deliveries waiting for a free statement slot are capped (`maxWaiting`): past it a delivery is
+ * refused at once with `WebhookReceiverBusy` (503 + Retry-After) rather than held in memory while
+ * Pluggy's 5–10 s deadline runs out (contract part 03 §2.3).
  */
 export type WebhookRecorder = { record(envelope: Envelope): Promise<{ duplicate: boolean }> };
 
-export function createWebhookRecorder(
-  db: pg.Pool,
-  opts: {
-    /** Most events per statement. Default 100. */
-    maxBatch?: number;
-    /** Statements in flight at once (keep ≤ pool size). Default 4. */
-    maxInFlight?: number;
-  } = {},
-): WebhookRecorder {
+export type WebhookRecorderOptions = {
+  /** Most events per statement. Default 100. */
+  maxBatch?: number;
+  /** Statements in flight at once (keep ≤ pool size). Default 4. */
+  maxInFlight?: number;
+  /** Most deliveries waiting for a statement. Default 2 × maxBatch × maxInFlight. */
+  maxWaiting?: number;
+};
+
+/** Too many deliveries already waiting: the sender should retry shortly (503 + Retry-After). */
+export class WebhookReceiverBusy extends AppError {
+  constructor(retryAfterSeconds = 5) {
+    super('unavailable', 'webhook-receiver-busy', 'Too many webhook deliveries at once; retry shortly.', {
+      retryAfterSeconds,
+    });
+  }
+}
+
+/** SQLSTATE class 22 (data exception) or 23 (integrity constraint): the data, not the database. */
+function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+}
+
+export function createWebhookRecorder(db: pg.Pool, opts: WebhookRecorderOptions = {}): WebhookRecorder {
   const maxBatch = Math.max(1, opts.maxBatch ?? 100);
   const maxInFlight = Math.max(1, opts.maxInFlight ?? 4);
+  const maxWaiting = Math.max(1, opts.maxWaiting ?? 2 * maxBatch * maxInFlight);
   type Waiting = {
     envelope: Envelope;
     resolve(v: { duplicate: boolean }): void;
@@ -48,18 +75,19 @@ export function createWebhookRecorder(
         w.resolve({ duplicate: !first });
       }
     } catch (err) {
-      if (batch.length === 1) {
-        batch[0]!.reject(err);
+      if (batch.length === 1 || !isDataError(err)) {
+        for (const w of batch) w.reject(err);
         return;
       }
-      await Promise.all(
-        batch.map((w) =>
-          insertEvents(db, [w.envelope]).then(
-            (stored) => w.resolve({ duplicate: !stored.has(w.envelope.eventId) }),
-            (e: unknown) => w.reject(e),
-          ),
-        ),
-      );
+      // One at a time: this slot stays one statement in flight, like the batch it replaces.
+      for (const w of batch) {
+        try {
+          const stored = await insertEvents(db, [w.envelope]);
+          w.resolve({ duplicate: !stored.has(w.envelope.eventId) });
+        } catch (e) {
+          w.reject(e);
+        }
+      }
     }
   };
 
@@ -77,6 +105,7 @@ export function createWebhookRecorder(
 
   return {
     record(envelope) {
+      if (waiting.length >= maxWaiting) return Promise.reject(new WebhookReceiverBusy());
       return new Promise((resolve, reject) => {
         waiting.push({ envelope, resolve, reject });
         pump();

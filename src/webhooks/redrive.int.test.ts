@@ -2,11 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertEvent, markFailed, markProcessed } from '../db/queries/webhookEvents.ts';
 import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
 import { createLogger } from '../log.ts';
-import { createPluggyClient } from '../pluggy/index.ts';
+import { createPluggyClient, PluggyError } from '../pluggy/index.ts';
 import { type Boss, enqueue, QUEUES, startBoss } from '../sync/jobs.ts';
+import { describeError } from '../sync/runRecord.ts';
 import { startWebhookWorker } from './process.ts';
 import { redriveWebhookEvents } from './redrive.ts';
-import type { WebhookDeps } from './types.ts';
+import { UnprocessableWebhookEvent, type WebhookDeps } from './types.ts';
 
 let t: TestDatabase;
 let boss: Boss;
@@ -52,8 +53,20 @@ describe('webhook redrive: stored events whose retries ran out are queued again'
       event: 'payment_intent/completed',
       raw: { event: 'payment_intent/completed', eventId: 'e-unknown-type' },
     });
-    await markFailed(t.pool, cases.failedOld, 'PluggyError (unavailable): Pluggy GET /items/x: 503');
-    await markFailed(t.pool, cases.unprocessable, 'UnprocessableWebhookEvent: no transactionIds');
+    // The error texts exactly as processWebhookEvent writes them (describeError), so the query's
+    // test for "unprocessable" is checked against the real format.
+    const unprocessable = describeError(new UnprocessableWebhookEvent('no transactionIds'));
+    expect(unprocessable).toBe('UnprocessableWebhookEvent: no transactionIds');
+    const transient = describeError(
+      new PluggyError({
+        code: 'unavailable',
+        method: 'GET',
+        path: '/items/x',
+        message: 'Pluggy GET /items/x: 503',
+      }),
+    );
+    await markFailed(t.pool, cases.failedOld, transient);
+    await markFailed(t.pool, cases.unprocessable, unprocessable);
     await enqueue(boss, QUEUES.webhookEvent, { eventId: cases.stillQueued });
     for (let i = 0; i < 30; i++) await markFailed(t.pool, cases.exhausted, 'Error: still down');
     await markProcessed(t.pool, cases.processed);

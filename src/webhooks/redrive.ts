@@ -1,4 +1,4 @@
-import type { Db } from '../db/pool.ts';
+import { listEventsToRedrive } from '../db/queries/webhookEvents.ts';
 import { enqueue, QUEUES } from '../sync/jobs.ts';
 import { HANDLED_EVENTS } from './events.ts';
 import type { WebhookDeps } from './types.ts';
@@ -14,38 +14,18 @@ export type RedriveOptions = {
 /**
  * A stored event must never be silently lost. Its job retries with back-off, but a long outage
  * (Pluggy or the database down for hours) can exhaust them and leave the event 'pending' or
- * 'failed'. This selects such events again, skipping those whose job is still queued or running,
- * those judged unprocessable (a payload that can never work fails once, on purpose), and those
- * already tried `maxAttempts` times.
+ * 'failed'. This queues such events again (listEventsToRedrive), skipping those whose job is still
+ * queued or running, those judged unprocessable (a payload that can never work fails once, on
+ * purpose), and those already tried `maxAttempts` times. Returns their eventIds.
  */
-export async function findEventsToRedrive(
-  db: Db,
-  opts: { olderThan: Date; maxAttempts: number; limit: number },
-): Promise<string[]> {
-  const res = await db.query<{ event_id: string }>(
-    `SELECT e.event_id FROM webhook_events e
-      WHERE e.outcome IN ('pending', 'failed')
-        AND e.received_at < $1
-        AND e.attempts < $2
-        AND e.event = ANY($3::text[])
-        AND (e.error IS NULL OR e.error NOT LIKE 'UnprocessableWebhookEvent%')
-        AND NOT EXISTS (
-          SELECT 1 FROM pgboss.job j
-           WHERE j.name = $4 AND j.data->>'eventId' = e.event_id AND j.state < 'completed')
-      ORDER BY e.received_at
-      LIMIT $5`,
-    [opts.olderThan, opts.maxAttempts, [...HANDLED_EVENTS], QUEUES.webhookEvent, opts.limit],
-  );
-  return res.rows.map((r) => r.event_id);
-}
-
-/** Queues every event `findEventsToRedrive` selects; returns their eventIds. */
 export async function redriveWebhookEvents(deps: WebhookDeps, opts: RedriveOptions = {}): Promise<string[]> {
   const olderThan = new Date(Date.now() - (opts.olderThanMinutes ?? 30) * 60_000);
-  const eventIds = await findEventsToRedrive(deps.pool, {
+  const eventIds = await listEventsToRedrive(deps.pool, {
     olderThan,
     maxAttempts: opts.maxAttempts ?? 30,
     limit: opts.limit ?? 500,
+    handledEvents: HANDLED_EVENTS,
+    queue: QUEUES.webhookEvent,
   });
   for (const eventId of eventIds) await enqueue(deps.boss, QUEUES.webhookEvent, { eventId });
   if (eventIds.length)

@@ -31,4 +31,31 @@ describe('webhook target URL', () => {
     expect(message).toMatch(/credentials/);
     expect(message).not.toContain('hunter2');
   });
+
+  it("holds a live URL to the rest of Pluggy's rules: port 443, a public DNS name (part 03 §1.4)", () => {
+    expect(webhookTargetUrl('https://bridge.example.com:443/webhooks/pluggy', { local: false })).toBe(
+      'https://bridge.example.com/webhooks/pluggy',
+    );
+    expect(() =>
+      webhookTargetUrl('https://bridge.example.com:8443/webhooks/pluggy', { local: false }),
+    ).toThrow(/port 443/);
+    for (const ip of ['https://203.0.113.7/x', 'https://[2001:db8::1]/x', 'https://2130706433/x']) {
+      expect(() => webhookTargetUrl(ip, { local: false })).toThrow(/IP address/);
+    }
+    for (const internal of [
+      'https://localhost/x',
+      'https://localhost./x',
+      'https://api.localhost/x',
+      'https://bridge/x',
+    ]) {
+      expect(() => webhookTargetUrl(internal, { local: false })).toThrow(/public DNS name/);
+    }
+  });
+
+  it('lifts those rules for the local sandbox, which delivers to loopback', () => {
+    expect(webhookTargetUrl('https://localhost:8443/webhooks/pluggy', { local: true })).toBe(
+      'https://localhost:8443/webhooks/pluggy',
+    );
+    expect(webhookTargetUrl('http://[::1]:3000', { local: true })).toBe('http://[::1]:3000/webhooks/pluggy');
+  });
 });

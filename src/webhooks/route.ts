@@ -5,7 +5,7 @@ import type { Logger } from '../log.ts';
 import { type Boss, QUEUES } from '../sync/jobs.ts';
 import { LEGACY_WEBHOOK_PATH, WEBHOOK_PATH, WEBHOOK_SECRET_HEADER } from './endpoint.ts';
 import { EnvelopeSchema } from './events.ts';
-import { createWebhookRecorder } from './receive.ts';
+import { createWebhookRecorder, type WebhookRecorderOptions } from './receive.ts';
 import { secretMatcher } from './secret.ts';
 
 export type WebhookRouteDeps = {
@@ -14,9 +14,16 @@ export type WebhookRouteDeps = {
   boss: Boss;
   /** WEBHOOK_SECRET: what deliveries must present. */
   secret: string;
+  /**
+   * WEBHOOK_SECRET_PREVIOUS: also accepted, in the header and the path alike, while a rotation is
+   * under way (contract part 03 §2.4; Pluggy never retries a 401).
+   */
+  previousSecret?: string | undefined;
   logger: Logger;
   /** Largest accepted body; Pluggy's events are well under 2 KiB. Default 256 KiB. */
   bodyLimit?: number;
+  /** Batching and the cap on waiting deliveries (receive.ts); the defaults suit production. */
+  recorder?: WebhookRecorderOptions;
 };
 
 type SecretParams = { secret?: string };
@@ -28,8 +35,8 @@ type SecretParams = { secret?: string };
  */
 export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
   const bodyLimit = deps.bodyLimit ?? 256 * 1024;
-  const secretMatches = secretMatcher(deps.secret);
-  const recorder = createWebhookRecorder(deps.pool);
+  const secretMatches = secretMatcher([deps.secret, deps.previousSecret]);
+  const recorder = createWebhookRecorder(deps.pool, deps.recorder);
 
   // Runs before the body is read or parsed: an unauthenticated caller gets 401, whatever it sent.
   const authenticate = async (req: FastifyRequest<{ Params: SecretParams }>) => {
@@ -59,7 +66,8 @@ export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
       );
     }
     // Any failure (database down included) propagates to the shared error mapping: 503 with
-    // Retry-After for an unreachable database, 500 otherwise — never a 2xx for an uncommitted event.
+    // Retry-After for an unreachable database or a full waiting queue (WebhookReceiverBusy), 500
+    // otherwise — never a 2xx for an uncommitted event.
     const { duplicate } = await recorder.record(parsed.data);
     if (duplicate) deps.logger.debug({ eventId: parsed.data.eventId }, 'webhook event redelivered');
     return reply.code(200).send({ received: true, duplicate });

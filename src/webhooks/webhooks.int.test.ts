@@ -345,7 +345,8 @@ describe('processing', () => {
       const [row] = await eventRow(eventId);
       return row?.outcome === 'failed' ? row : undefined;
     });
-    expect(failed.error).toMatch(/PluggyError \(unavailable\)/);
+    // describeError's format (src/sync/runRecord.ts), shared with sync runs: `Name [code]: message`.
+    expect(failed.error).toMatch(/PluggyError \[unavailable\]/);
     await eventually(
       'the retry processed',
       async () => (await eventRow(eventId))[0]?.outcome === 'processed',

@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import type { Db } from '../pool.ts';
 
 /** A stored webhook delivery. `eventId` is Pluggy's id of the event (redeliveries repeat it). */
@@ -21,8 +22,10 @@ const COLUMNS = `id, event_id AS "eventId", event, item_id AS "itemId", raw, rec
   processed_at AS "processedAt", outcome, error, attempts`;
 
 /**
- * Stores a delivery once: a redelivered eventId inserts nothing and returns the existing row's id
- * with `inserted: false` (so the receiver acks it without enqueueing twice).
+ * Low-level insert of one event row, without its processing job: for test fixtures and tools.
+ * The receiver does not use it — src/webhooks/receive.ts stores each delivery together with its
+ * pg-boss job in one statement. A second insert of the same eventId stores nothing and returns
+ * the existing row's id with `inserted: false`.
  */
 export async function insertEvent(
   db: Db,
@@ -79,16 +82,49 @@ export function markFailed(db: Db, eventId: string, error: string): Promise<bool
   return setOutcome(db, eventId, 'failed', error);
 }
 
-/** Events still pending or failed that arrived before `receivedBefore`, oldest first: for re-enqueueing. */
-export async function listUnfinishedEvents(
-  db: Db,
-  opts: { receivedBefore: Date; limit?: number },
-): Promise<WebhookEventRow[]> {
-  const res = await db.query<WebhookEventRow>(
-    `SELECT ${COLUMNS} FROM webhook_events
-     WHERE outcome IN ('pending', 'failed') AND received_at < $1
-     ORDER BY received_at, id LIMIT $2`,
-    [opts.receivedBefore, Math.min(Math.max(Math.trunc(opts.limit ?? 100), 1), 1000)],
+/**
+ * Locks one stored event's row for the rest of the caller's transaction and returns its outcome
+ * as committed. Two processings of the same event (a replay racing a retry) thus serialize, and
+ * the second sees the first one's `processed`.
+ */
+export async function lockEvent(client: pg.PoolClient, eventId: string): Promise<WebhookOutcome | null> {
+  const res = await client.query<{ outcome: WebhookOutcome }>(
+    'SELECT outcome FROM webhook_events WHERE event_id = $1 FOR UPDATE',
+    [eventId],
   );
-  return res.rows;
+  return res.rows[0]?.outcome ?? null;
+}
+
+/**
+ * Events whose job retries ran out, oldest first (src/webhooks/redrive.ts queues them again):
+ * pending or failed, received before `olderThan`, tried fewer than `maxAttempts` times, of a type
+ * in `handledEvents`, not judged unprocessable, and with no job of theirs still queued or running
+ * in `queue`. "Unprocessable" is told by the `error` text: describeError (src/sync/runRecord.ts)
+ * starts it with the error's name, `UnprocessableWebhookEvent: <message>`.
+ */
+export async function listEventsToRedrive(
+  db: Db,
+  opts: {
+    olderThan: Date;
+    maxAttempts: number;
+    limit: number;
+    handledEvents: readonly string[];
+    queue: string;
+  },
+): Promise<string[]> {
+  const res = await db.query<{ event_id: string }>(
+    `SELECT e.event_id FROM webhook_events e
+      WHERE e.outcome IN ('pending', 'failed')
+        AND e.received_at < $1
+        AND e.attempts < $2
+        AND e.event = ANY($3::text[])
+        AND (e.error IS NULL OR e.error NOT LIKE 'UnprocessableWebhookEvent%')
+        AND NOT EXISTS (
+          SELECT 1 FROM pgboss.job j
+           WHERE j.name = $4 AND j.data->>'eventId' = e.event_id AND j.state < 'completed')
+      ORDER BY e.received_at
+      LIMIT $5`,
+    [opts.olderThan, opts.maxAttempts, [...opts.handledEvents], opts.queue, opts.limit],
+  );
+  return res.rows.map((r) => r.event_id);
 }

@@ -5,8 +5,6 @@ import type { HandlerContext } from '../types.ts';
 import { errorCode, isUserFixable, needsPerson } from '../../domain/itemHealth.ts';
 import { fetchItem, ownerOf, requireItemId } from './item-lookup.ts';
 
-export { isUserFixable, needsPerson } from '../../domain/itemHealth.ts';
-
 /** Stores Pluggy's view of the item, linked to its owner, flagged when it waits for the person. */
 export async function storeItem(db: Db, item: Item, userId: string | undefined) {
   return upsertItemFromPluggy(db, item, {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { needsPerson } from './item-state.ts';
+import { needsPerson } from './itemHealth.ts';
 
 describe('whether an item waits for the person, from the item as Pluggy reports it now', () => {
   const item = (status: string, executionStatus: string, code?: string) => ({

@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '../config.ts';
+import { getEventByEventId } from '../db/queries/webhookEvents.ts';
+import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
+import { createLogger } from '../log.ts';
+import { createPluggyClient } from '../pluggy/index.ts';
+import { type Sandbox, startSandbox } from '../sandbox/index.ts';
+import { type Boss, QUEUES, startBoss } from '../sync/jobs.ts';
+import { startWebhookWorker } from './process.ts';
+import { recordWebhookEvent } from './receive.ts';
+import type { WebhookDeps } from './types.ts';
+
+let t: TestDatabase;
+let boss: Boss;
+let sandbox: Sandbox;
+let deps: WebhookDeps;
+beforeAll(async () => {
+  t = await createTestDatabase();
+  const logger = createLogger('silent');
+  boss = await startBoss(t.url, logger, { schedule: false, max: 3 });
+  sandbox = await startSandbox({ port: 0, seed: 11, stepDelayMs: 2 });
+  const pluggy = createPluggyClient({
+    baseUrl: sandbox.url,
+    clientId: SANDBOX_CLIENT_ID,
+    clientSecret: SANDBOX_CLIENT_SECRET,
+    retryBaseDelayMs: 10,
+  });
+  deps = { pool: t.pool, pluggy, boss, logger };
+});
+afterAll(async () => {
+  await boss?.stop({ graceful: false, wait: true });
+  await sandbox?.close();
+  await t?.drop();
+});
+
+async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined | false | null>,
+  timeoutMs = 20_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('webhook worker', () => {
+  for (const event of ['item/updated', 'item/created']) {
+    it(`${event}: an event Pluggy rate-limits steps aside until Pluggy's Retry-After`, async () => {
+      const item = await sandbox.admin.createItemNow();
+      // Beyond what the client sleeps inside one call, so the handler's GET /items/<id> fails.
+      sandbox.admin.addFault({
+        kind: 'respond',
+        status: 429,
+        headers: { 'retry-after': '120' },
+        method: 'GET',
+        path: `/items/${item.id}`,
+        times: 1,
+      });
+      const eventId = randomUUID();
+      await recordWebhookEvent(t.pool, { event, eventId, itemId: item.id });
+      const jobsOf = () =>
+        t.pool.query<{ id: string; state: string; later: number }>(
+          `SELECT id, state, extract(epoch FROM start_after - now())::int AS later FROM pgboss.job
+            WHERE name = $1 AND data->>'eventId' = $2 ORDER BY created_on`,
+          [QUEUES.webhookEvent, eventId],
+        );
+      const first = (await jobsOf()).rows;
+      expect(first).toHaveLength(1);
+
+      const stop = await startWebhookWorker(deps, { pollingIntervalSeconds: 0.5, redriveCron: false });
+      try {
+        const job = await until('the rate-limited job to finish by stepping aside', async () => {
+          const j = await boss.getJobById(QUEUES.webhookEvent, first[0]!.id);
+          return j?.state === 'completed' && j;
+        });
+        expect(job.retryCount).toBe(0);
+      } finally {
+        await stop();
+      }
+      const queued = (await jobsOf()).rows.filter((r) => r.state === 'created');
+      expect(queued).toHaveLength(1);
+      expect(queued[0]!.id).not.toBe(first[0]!.id);
+      expect(queued[0]!.later).toBeGreaterThan(100);
+      expect(queued[0]!.later).toBeLessThanOrEqual(120);
+      const row = await getEventByEventId(t.pool, eventId);
+      expect(row?.outcome).not.toBe('processed');
+      expect(row).toMatchObject({ outcome: 'failed', error: expect.stringMatching(/rate-limited/) });
+      sandbox.admin.clearFaults();
+    });
+  }
+});
