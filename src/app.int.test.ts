@@ -11,7 +11,13 @@ describe('startApp (local mode)', () => {
   let app: App;
   beforeAll(async () => {
     t = await createTestDatabase();
-    const config = loadConfig({ DATABASE_URL: t.url, PORT: '0', SANDBOX_PORT: '0' });
+    const config = loadConfig({
+      DATABASE_URL: t.url,
+      PORT: '0',
+      SANDBOX_PORT: '0',
+      WEBHOOK_SECRET: 'the-current-webhook-secret',
+      WEBHOOK_SECRET_PREVIOUS: 'the-previous-webhook-secret',
+    });
     app = await startApp(config, createLogger('silent'));
   });
   afterAll(async () => {
@@ -44,6 +50,18 @@ describe('startApp (local mode)', () => {
       "SELECT event FROM webhook_events WHERE outcome = 'processed' ORDER BY event",
     );
     expect(events.rows.map((r) => r.event)).toContain('item/created');
+  });
+
+  it('accepts deliveries signed with the previous secret during a rotation, and no other', async () => {
+    const deliver = (secret: string, eventId: string) =>
+      fetch(`${app.url}/webhooks/pluggy`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-webhook-secret': secret },
+        body: JSON.stringify({ event: 'payment_intent/completed', eventId }),
+      });
+    expect((await deliver('the-previous-webhook-secret', 'rot-1')).status).toBe(200);
+    expect((await deliver('the-current-webhook-secret', 'rot-2')).status).toBe(200);
+    expect((await deliver('some-other-secret-value', 'rot-3')).status).toBe(401);
   });
 
   it('stops cleanly: HTTP closed, workers and queue stopped', async () => {

@@ -70,7 +70,15 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     const http = await buildServer({
       logger,
       pool: db.pool,
-      plugins: [webhookRoutes({ pool: db.pool, boss, secret: config.webhookSecret, logger })],
+      plugins: [
+        webhookRoutes({
+          pool: db.pool,
+          boss,
+          secret: config.webhookSecret,
+          ...(config.previousWebhookSecret ? { previousSecret: config.previousWebhookSecret } : {}),
+          logger,
+        }),
+      ],
     });
     await http.listen({ port: config.port, host: '0.0.0.0' });
     stops.push(() => http.close());

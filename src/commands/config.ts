@@ -8,6 +8,7 @@ export async function run(): Promise<void> {
     ...c,
     pluggy: { ...c.pluggy, clientSecret: mask(c.pluggy.clientSecret) },
     webhookSecret: mask(c.webhookSecret),
+    previousWebhookSecret: c.previousWebhookSecret && mask(c.previousWebhookSecret),
     apiTokens: c.apiTokens.map(mask),
     linkSigningSecret: mask(c.linkSigningSecret),
     databaseUrl: c.databaseUrl?.replace(/:[^:@/]+@/, ':****@'),
