@@ -1,10 +1,13 @@
 import { withTransaction } from '../db/pool.ts';
 import { getWatermark, setWatermark, type SyncStateKey } from '../db/queries/syncState.ts';
-import { deleteAccountTransactionsNotIn, upsertTransactions } from '../db/queries/transactions.ts';
+import {
+  deleteAccountTransactionsNotIn,
+  identicalTransactionIds,
+  upsertTransactions,
+} from '../db/queries/transactions.ts';
 import type { Transaction, TransactionFilter } from '../pluggy/index.ts';
 import { nowOf, type SyncDeps, tuningOf } from './deps.ts';
 import type { RunHandle } from './runRecord.ts';
-import { identicalTransactionIds } from './store.ts';
 
 /**
  * One account's transactions, streamed page by page from Pluggy's v2 cursor (contract part 02 §2.1)
@@ -33,6 +36,7 @@ import { identicalTransactionIds } from './store.ts';
 export const TRANSACTIONS_RESOURCE = 'transactions';
 /** When the account was last listed in full (our clock), for the periodic relist. */
 export const FULL_LIST_RESOURCE = 'transactions:full-list';
+export const LISTING_RESOURCES = { watermark: TRANSACTIONS_RESOURCE, fullList: FULL_LIST_RESOURCE };
 
 export type ListingMode = 'full' | 'resume' | 'incremental';
 

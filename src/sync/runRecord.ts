@@ -1,5 +1,5 @@
-import { abandonItemRuns } from './store.ts';
 import {
+  abandonItemRuns,
   addRunProgress,
   failRun,
   finishRun,

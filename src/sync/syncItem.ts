@@ -1,10 +1,15 @@
 import { needsPerson } from '../domain/itemHealth.ts';
 import { withTransaction } from '../db/pool.ts';
 import { deleteAccountsNotIn, upsertAccounts } from '../db/queries/accounts.ts';
-import { markItemSynced, setItemStatus, upsertItemFromPluggy } from '../db/queries/items.ts';
+import { itemDeletedAt, markItemSynced, setItemStatus, upsertItemFromPluggy } from '../db/queries/items.ts';
+import { itemNeedsBackfill } from '../db/queries/syncState.ts';
 import type { RunCounts } from '../db/queries/syncRuns.ts';
 import { type Item, PluggyError } from '../pluggy/index.ts';
-import { type AccountTransactionsResult, syncAccountTransactions } from './accountTransactions.ts';
+import {
+  type AccountTransactionsResult,
+  LISTING_RESOURCES,
+  syncAccountTransactions,
+} from './accountTransactions.ts';
 import { nowOf, type SyncDeps } from './deps.ts';
 import { itemCollects, syncBills, syncIdentity, syncInvestments, syncLoans } from './itemProducts.ts';
 import { type LockOptions, lockOptionsOf, withItemLock } from './itemLock.ts';
@@ -12,7 +17,6 @@ import type { ItemSyncJob } from './jobs.ts';
 import type { SyncProgressEvent } from './progress.ts';
 import { purgeItemLocked } from './purgeItem.ts';
 import { type RunHandle, recordRun } from './runRecord.ts';
-import { itemDeletedAt, itemNeedsBackfill } from './store.ts';
 
 /**
  * Item statuses where Pluggy has nothing new to give until the person acts (part 01 §4.3–4.4):
@@ -100,7 +104,7 @@ export async function syncItemLocked(
   const kind =
     opts.reason === 'safety-net'
       ? 'safety_net'
-      : opts.full || (await itemNeedsBackfill(deps.pool, itemId))
+      : opts.full || (await itemNeedsBackfill(deps.pool, itemId, LISTING_RESOURCES))
         ? 'full'
         : 'incremental';
   return recordRun(deps, { itemId, kind, jobId: opts.jobId ?? null }, async (run) => {

@@ -277,3 +277,34 @@ export async function accountTotals(db: Db, accountId: string): Promise<{ count:
   );
   return res.rows[0]!;
 }
+
+/** Which of these ids we store for the item, and in which account. */
+export async function accountsOfTransactions(
+  db: Db,
+  itemId: string,
+  ids: readonly string[],
+): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const res = await db.query<{ id: string; accountId: string }>(
+    `SELECT id, account_id AS "accountId" FROM transactions WHERE item_id = $1 AND id = ANY($2::text[])`,
+    [itemId, [...ids]],
+  );
+  return new Map(res.rows.map((r) => [r.id, r.accountId]));
+}
+
+/**
+ * Which of these rows we already hold exactly (same raw). A re-read listing sends them through this
+ * read-only check first: an upsert whose ON CONFLICT … WHERE skips an identical row still locks it,
+ * which rewrites the tuple header and WAL-logs the lock — a physical write for nothing. Only the
+ * rows that differ go on to the upsert. Not worth a round trip when the rows are surely new.
+ */
+export async function identicalTransactionIds(db: Db, rows: readonly { id: string }[]): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const res = await db.query<{ id: string }>(
+    `SELECT t.id FROM unnest($1::text[], $2::jsonb[]) AS u(id, raw)
+     JOIN transactions t ON t.id = u.id
+     WHERE t.raw = u.raw`,
+    [rows.map((r) => r.id), rows.map((r) => JSON.stringify(r))],
+  );
+  return new Set(res.rows.map((r) => r.id));
+}
