@@ -3,7 +3,7 @@ import { loadConfig } from '../config.ts';
 import { listLiveItemIds } from '../db/queries/items.ts';
 import { closeOnSignal, formatCounts, openForCommand } from '../sync/cliRunner.ts';
 import { createProgress, progressListener } from '../sync/progress.ts';
-import { describeError } from '../sync/runRecord.ts';
+import { describeError } from '../domain/describeError.ts';
 import { syncItem } from '../sync/syncItem.ts';
 
 const USAGE = `usage: npm run cli -- backfill --all [--full]

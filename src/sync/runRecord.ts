@@ -8,6 +8,7 @@ import {
   type SyncRunKind,
 } from '../db/queries/syncRuns.ts';
 import type { Db } from '../db/pool.ts';
+import { describeError } from '../domain/describeError.ts';
 import type { SyncDeps } from './deps.ts';
 
 /**
@@ -58,11 +59,4 @@ export async function recordRun<T>(
     );
     throw err;
   }
-}
-
-/** One line for operators: error class, Pluggy code when any, message (already secret-free). */
-export function describeError(err: unknown): string {
-  const e = err as { name?: string; code?: string; message?: string };
-  const text = `${e?.name ?? 'Error'}${e?.code ? ` [${e.code}]` : ''}: ${e?.message ?? String(err)}`;
-  return text.length > 2000 ? `${text.slice(0, 1999)}…` : text;
 }
