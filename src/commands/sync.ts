@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
-import { closeOnSignal, formatCounts, openForCommand } from '../sync/cliRunner.ts';
-import { createProgress, progressListener } from '../sync/progress.ts';
+import { closeOnSignal, openForCommand } from './syncSession.ts';
+import { createProgress, formatCounts, progressListener } from './progress.ts';
 import { describeError } from '../domain/describeError.ts';
 import { syncItem } from '../sync/syncItem.ts';
 

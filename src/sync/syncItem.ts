@@ -13,7 +13,7 @@ import { nowOf, type SyncDeps } from './deps.ts';
 import { itemCollects, syncBills, syncIdentity, syncInvestments, syncLoans } from './itemProducts.ts';
 import { type LockOptions, lockOptionsOf, withItemLock } from './itemLock.ts';
 import type { ItemSyncJob } from './jobs.ts';
-import type { SyncProgressEvent } from './progress.ts';
+import type { SyncProgressEvent } from './progressEvents.ts';
 import { purgeItemLocked } from './purgeItem.ts';
 import { type RunHandle, recordRun } from './runRecord.ts';
 import { markItemCurrent, storeItem } from './storeItem.ts';
