@@ -49,9 +49,26 @@ export async function recordRun<T>(
       totals.pages += c.pages ?? 0;
     },
   };
+  const started = performance.now();
   try {
     const result = await fn(handle);
     await finishRun(deps.pool, row.id);
+    // One line per finished sync, so whoever watches the service's terminal sees the flow. Ids and
+    // counts only: nothing here can carry a secret. A failure is logged where it is handled.
+    deps.logger.info(
+      {
+        itemId: spec.itemId,
+        kind: spec.kind,
+        runId: row.id,
+        inserted: totals.rowsInserted,
+        updated: totals.rowsUpdated,
+        deleted: totals.rowsDeleted,
+        unchanged: totals.rowsUnchanged,
+        pages: totals.pages,
+        durationMs: Math.round(performance.now() - started),
+      },
+      'sync finished',
+    );
     return result;
   } catch (err) {
     await failRun(deps.pool, row.id, describeError(err)).catch((e: Error) =>
