@@ -69,8 +69,9 @@ export function planListing(input: PlanInput): ListingPlan {
   ) {
     return { ...base, mode: 'full', filter: {}, resumeFrom: null };
   }
-  // Never by `date`, which misses rows Pluggy stores late with an old date (§2.7); an announced
-  // bound earlier than ours widens the listing, a later one never narrows it.
+  // Never by `date`: Pluggy stores some rows late with an old date, and a date filter would miss
+  // them (docs/pluggy.md, "Incremental sync by createdAt"). An announced bound earlier than ours
+  // widens the listing; a later one never narrows it.
   let from = watermark.getTime() - tuning.createdAtMarginMs;
   const hinted = input.createdAtFrom ? Date.parse(input.createdAtFrom) : Number.NaN;
   if (Number.isFinite(hinted) && hinted < from) from = hinted;
@@ -115,7 +116,8 @@ export class ListingObservation {
     this.order = saved?.order ?? null;
     this.lastDate = saved?.resumeDate ?? null;
     this.maxCreatedAt = ms(saved?.maxCreatedAt);
-    // Only a full listing run start to end diffs id sets (§8.3: lists carry no tombstones).
+    // Only a full listing run start to end diffs id sets: Pluggy's lists carry no tombstones
+    // (docs/pluggy.md, "Restatements and deletions").
     this.seen = plan.mode === 'full' ? new Set() : null;
     this.diffSkipped = plan.mode === 'resume' ? 'resumed after an interruption' : undefined;
   }
