@@ -7,9 +7,10 @@
  * process alone, not the sandbox holding the data; it is sampled from /proc every 50 ms and also
  * reported by the child (getrusage maxRSS).
  *
- * Denominator: the same rows, converted from the same Pluggy JSON with the same column mapping, sent
- * with `COPY transactions (…) FROM STDIN` (text format, streamed through pg's copy-in protocol by a
- * small submittable below — pg-copy-streams is not installed) into the same table, emptied first
+ * Denominator: the same rows, converted from the same Pluggy JSON by the upsert's own row builder
+ * (transactionRow in src/db/queries/transactions.ts), sent with `COPY transactions (…) FROM STDIN`
+ * (text format, streamed through pg's copy-in protocol by a small submittable below —
+ * pg-copy-streams is not installed) into the same table, emptied first
  * (TRUNCATE: same indexes, same foreign key). The COPY text is built before the clock starts, so
  * the denominator is PostgreSQL's bulk-load speed alone.
  *
@@ -26,7 +27,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type pg from 'pg';
-import { int, json, money, text, time } from '../src/db/params.ts';
+import { TRANSACTION_COLUMNS, transactionRow } from '../src/db/queries/transactions.ts';
 import { createTestDatabase } from '../src/db/testing.ts';
 import { startSandbox, type Transaction } from '../src/sandbox/index.ts';
 
@@ -88,67 +89,9 @@ function field(v: string | number | null): string {
   return String(v).replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t');
 }
 
-const COPY_COLUMNS = [
-  'id',
-  'account_id',
-  'item_id',
-  'amount',
-  'currency_code',
-  'amount_in_account_currency',
-  'date',
-  'description',
-  'description_raw',
-  'category',
-  'category_id',
-  'status',
-  'type',
-  'balance',
-  'provider_id',
-  'operation_type',
-  'installment_number',
-  'total_installments',
-  'bill_id',
-  'purchase_date',
-  'merchant_name',
-  'merchant_cnpj',
-  'payment_method',
-  'pluggy_created_at',
-  'pluggy_updated_at',
-  'raw',
-];
-
-/** One transaction as a COPY line, with exactly the conversions upsertTransactions applies. */
+/** One transaction as a COPY line: the upsert's own row builder, so the baseline cannot drift from it. */
 function copyLine(itemId: string, r: Transaction): string {
-  return [
-    r.id,
-    r.accountId,
-    itemId,
-    money(r.amount),
-    text(r.currencyCode),
-    money(r.amountInAccountCurrency),
-    time(r.date),
-    text(r.description),
-    text(r.descriptionRaw),
-    text(r.category),
-    text(r.categoryId),
-    r.status ?? 'POSTED',
-    r.type,
-    money(r.balance),
-    text(r.providerId),
-    text(r.operationType),
-    int(r.creditCardMetadata?.installmentNumber),
-    int(r.creditCardMetadata?.totalInstallments),
-    text(r.creditCardMetadata?.billId),
-    time(r.creditCardMetadata?.purchaseDate),
-    text(r.merchant?.name ?? r.merchant?.businessName),
-    text(r.merchant?.cnpj),
-    text(r.paymentData?.paymentMethod),
-    time(r.createdAt),
-    time(r.updatedAt),
-    json(r),
-  ]
-    .map(field)
-    .join('\t');
+  return transactionRow(itemId, r).map(field).join('\t');
 }
 
 type CopyConnection = {
@@ -215,7 +158,10 @@ class CopyFromStdin {
 async function copyRows(pool: pg.Pool, chunks: Buffer[]): Promise<{ rows: number; ms: number }> {
   const client = await pool.connect();
   try {
-    const copy = new CopyFromStdin(`COPY transactions (${COPY_COLUMNS.join(', ')}) FROM STDIN`, chunks);
+    const copy = new CopyFromStdin(
+      `COPY transactions (${TRANSACTION_COLUMNS.join(', ')}) FROM STDIN`,
+      chunks,
+    );
     const started = performance.now();
     client.query(copy as unknown as pg.Submittable);
     const rows = await copy.done;

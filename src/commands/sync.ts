@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
-import { closeOnSignal, formatCounts, openForCommand } from '../sync/cliRunner.ts';
-import { createProgress, progressListener } from '../sync/progress.ts';
-import { describeError } from '../sync/runRecord.ts';
+import { closeOnSignal, openForCommand } from './syncSession.ts';
+import { createProgress, formatCounts, progressListener } from './progress.ts';
+import { describeError } from '../domain/describeError.ts';
 import { syncItem } from '../sync/syncItem.ts';
 
 const USAGE = `usage: npm run cli -- sync <itemId> [--full]

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
 import { openDatabase } from '../db/open.ts';
 import { createLogger } from '../log.ts';
-import { NoPluggyError, pluggyForCommand } from '../pluggy/fromConfig.ts';
+import { NoPluggyError, pluggyForCommand } from './findPluggy.ts';
 import { PluggyError } from '../pluggy/index.ts';
 import { startBoss } from '../sync/jobs.ts';
 import { WEBHOOK_PATH } from '../webhooks/endpoint.ts';

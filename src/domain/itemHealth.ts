@@ -37,9 +37,10 @@ export function isUserFixable(code: string | undefined): boolean {
  * event alone: events arrive late and out of order (contract part 03 §2.5), and a stale
  * item/waiting_user_input must not flag an item that has finished since.
  *
- * Handlers only ever SET needs-reconnect. It is cleared by the next successful sync of the item
- * (src/sync/syncItem.ts), which item/updated starts with reason 'reconnected' when the item was
- * flagged: the person is told "fixed" only once their data is current again.
+ * Storing an item (src/sync/storeItem.ts) only ever SETS needs-reconnect. It is cleared by the
+ * next successful sync of the item (markItemCurrent), which item/updated starts with reason
+ * 'reconnected' when the item was flagged: the person is told "fixed" only once their data is
+ * current again.
  */
 export function needsPerson(item: ItemLike): boolean {
   if (WAITING_FOR_PERSON.has(item.status)) return true;

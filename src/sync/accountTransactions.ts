@@ -1,10 +1,22 @@
-import { withTransaction } from '../db/pool.ts';
+import type { UpsertCounts } from '../db/batch.ts';
+import { type Db, withTransaction } from '../db/pool.ts';
 import { getWatermark, setWatermark, type SyncStateKey } from '../db/queries/syncState.ts';
-import { deleteAccountTransactionsNotIn, upsertTransactions } from '../db/queries/transactions.ts';
-import type { Transaction, TransactionFilter } from '../pluggy/index.ts';
+import {
+  deleteAccountTransactionsNotIn,
+  identicalTransactionIds,
+  upsertTransactions,
+} from '../db/queries/transactions.ts';
+import type { Transaction } from '../pluggy/index.ts';
 import { nowOf, type SyncDeps, tuningOf } from './deps.ts';
+import { prefetched, SerialWriter } from './pageOverlap.ts';
 import type { RunHandle } from './runRecord.ts';
-import { identicalTransactionIds } from './store.ts';
+import {
+  type ListingEnd,
+  type ListingMode,
+  ListingObservation,
+  type ListingPlan,
+  planListing,
+} from './transactionListing.ts';
 
 /**
  * One account's transactions, streamed page by page from Pluggy's v2 cursor (contract part 02 §2.1)
@@ -28,13 +40,17 @@ import { identicalTransactionIds } from './store.ts';
  * by date, not createdAt: after a crash mid-listing, a watermark taken from the committed part
  * could skip older-created rows dated later. Re-fetching a listing is harmless: upserts that find
  * identical rows write nothing.
+ *
+ * The choice of listing and what its rows say live in transactionListing.ts (pure); this file
+ * drives the pages and commits the batches.
  */
 
 export const TRANSACTIONS_RESOURCE = 'transactions';
 /** When the account was last listed in full (our clock), for the periodic relist. */
 export const FULL_LIST_RESOURCE = 'transactions:full-list';
+export const LISTING_RESOURCES = { watermark: TRANSACTIONS_RESOURCE, fullList: FULL_LIST_RESOURCE };
 
-export type ListingMode = 'full' | 'resume' | 'incremental';
+export type { ListingMode };
 
 export type AccountTransactionsResult = {
   accountId: string;
@@ -49,16 +65,6 @@ export type AccountTransactionsResult = {
   diffSkipped?: string;
 };
 
-/** A full listing in progress, stored in sync_state.cursor so a crash resumes instead of restarting. */
-type ListingProgress = {
-  v: 1;
-  order: 'asc' | 'desc' | null;
-  /** `date` of the last committed row in listing order. */
-  resumeDate: string | null;
-  /** max(createdAt) over everything committed by this listing so far. */
-  maxCreatedAt: string | null;
-};
-
 export type AccountTransactionsOptions = {
   itemId: string;
   accountId: string;
@@ -69,228 +75,158 @@ export type AccountTransactionsOptions = {
   onPage?: (fetched: number, pages: number) => void;
 };
 
+/** What a batch's transaction writes besides its rows: nothing, the resume position, or the listing's end. */
+type Checkpoint =
+  | { kind: 'none' }
+  | { kind: 'progress'; cursor: string }
+  | ({ kind: 'end'; now: Date } & ListingEnd);
+
+type Batch = { rows: Transaction[]; pages: number; checkpoint: Checkpoint };
+
+type Listing = {
+  deps: SyncDeps;
+  itemId: string;
+  run: RunHandle;
+  keys: { listing: SyncStateKey; fullList: SyncStateKey };
+  plan: ListingPlan;
+  result: AccountTransactionsResult;
+};
+
 export async function syncAccountTransactions(
   deps: SyncDeps,
   run: RunHandle,
   opts: AccountTransactionsOptions,
 ): Promise<AccountTransactionsResult> {
-  const { pool, pluggy, logger } = deps;
   const tuning = tuningOf(deps);
   const { itemId, accountId } = opts;
-  const key: SyncStateKey = { itemId, resource: TRANSACTIONS_RESOURCE, accountId };
-  const fullKey: SyncStateKey = { itemId, resource: FULL_LIST_RESOURCE, accountId };
-  const state = await getWatermark(pool, key);
-  const lastFull = await getWatermark(pool, fullKey);
-  const watermark = state?.watermark ?? null;
-  const saved = parseProgress(state?.cursor);
+  const keys = {
+    listing: { itemId, resource: TRANSACTIONS_RESOURCE, accountId },
+    fullList: { itemId, resource: FULL_LIST_RESOURCE, accountId },
+  };
   const now = nowOf(deps);
-
-  let mode: ListingMode;
-  let filter: TransactionFilter = {};
-  if (!watermark && !opts.full && saved?.resumeDate && saved.order) {
-    mode = 'resume';
-    filter = saved.order === 'asc' ? { dateFrom: saved.resumeDate } : { dateTo: saved.resumeDate };
-  } else if (
-    !watermark ||
-    opts.full ||
-    !lastFull?.watermark ||
-    now.getTime() - lastFull.watermark.getTime() >= tuning.fullRelistAfterMs
-  ) {
-    mode = 'full';
-  } else {
-    mode = 'incremental';
-    let from = watermark.getTime() - tuning.createdAtMarginMs;
-    const hinted = opts.createdAtFrom ? Date.parse(opts.createdAtFrom) : Number.NaN;
-    if (Number.isFinite(hinted) && hinted < from) from = hinted;
-    filter = { createdAtFrom: new Date(from).toISOString() };
-  }
-  // Progress is only worth keeping for a listing that has no watermark to fall back on.
-  const keepsProgress = !watermark && mode !== 'incremental';
-  // Without a watermark the account was never listed to the end: its rows are new (bar a resumed
-  // listing's boundary day), so checking for identical ones first would only cost a round trip.
-  const rereads = watermark !== null;
-
-  const result: AccountTransactionsResult = {
-    accountId,
-    mode,
-    fetched: 0,
-    pages: 0,
-    inserted: 0,
-    updated: 0,
-    unchanged: 0,
-    deleted: 0,
-  };
-  let seen: Set<string> | null = mode === 'full' ? new Set() : null;
-  if (mode === 'resume') result.diffSkipped = 'resumed after an interruption';
-  let maxCreatedAt = mode === 'resume' ? ms(saved?.maxCreatedAt) : null;
-  let order: ListingProgress['order'] = mode === 'resume' ? (saved?.order ?? null) : null;
-  let orderBroken = false;
-  let prevDate: number | null = null;
-  let lastDate: string | null = mode === 'resume' ? (saved?.resumeDate ?? null) : null;
-  let minDate: number | null = null;
-  let batch: Transaction[] = [];
-  let pendingPages = 0;
-
-  const write = async (rows: Transaction[], pages: number, progress: string | null, last: boolean) => {
-    await withTransaction(pool, async (client) => {
-      // A listing of rows we may hold already (not a first backfill) skips the identical ones before the upsert.
-      const identical =
-        rereads && rows.length > 0 ? await identicalTransactionIds(client, rows) : new Set<string>();
-      const changed = identical.size > 0 ? rows.filter((r) => !identical.has(r.id)) : rows;
-      const counts =
-        changed.length > 0
-          ? await upsertTransactions(client, itemId, changed)
-          : { inserted: 0, updated: 0, unchanged: 0 };
-      counts.unchanged += rows.length - changed.length;
-      let deleted = 0;
-      if (last) {
-        if (seen && seen.size > 0 && minDate !== null) {
-          // Only within the dates Pluggy returned: an empty or shortened history (a consent without
-          // the transactions permission, history ageing out) never wipes what we hold.
-          deleted = await deleteAccountTransactionsNotIn(client, accountId, [...seen], {
-            from: new Date(minDate),
-          });
-        } else if (seen) {
-          result.diffSkipped = 'the listing returned no rows';
-        }
-        const next = maxOf(watermark?.getTime() ?? null, maxCreatedAt);
-        await setWatermark(client, key, { watermark: next === null ? null : new Date(next), cursor: null });
-        if (mode !== 'incremental') await setWatermark(client, fullKey, { watermark: now, cursor: null });
-      } else if (progress) {
-        await setWatermark(client, key, { watermark: null, cursor: progress });
-      }
-      await run.count(client, {
-        rowsInserted: counts.inserted,
-        rowsUpdated: counts.updated,
-        rowsUnchanged: counts.unchanged,
-        rowsDeleted: deleted,
-        pages,
-      });
-      result.inserted += counts.inserted;
-      result.updated += counts.updated;
-      result.unchanged += counts.unchanged;
-      result.deleted += deleted;
-    });
-  };
-
+  const plan = planListing({
+    listing: await getWatermark(deps.pool, keys.listing),
+    lastFull: await getWatermark(deps.pool, keys.fullList),
+    full: opts.full ?? false,
+    createdAtFrom: opts.createdAtFrom,
+    now,
+    tuning,
+  });
+  const listing: Listing = { deps, itemId, run, keys, plan, result: emptyResult(accountId, plan.mode) };
+  const { result } = listing;
+  const seen = new ListingObservation(plan, tuning.maxDiffIds);
   // One batch is written while the next is being fetched; batches still commit one at a time, in
   // listing order, so the stored resume position never passes an uncommitted row.
-  let inflight: Promise<void> | null = null;
-  const flush = async (last: boolean) => {
-    const rows = batch;
-    const pages = pendingPages;
-    batch = [];
-    pendingPages = 0;
-    const progress =
-      keepsProgress && !last
-        ? JSON.stringify({
-            v: 1,
-            order: orderBroken ? null : order,
-            resumeDate: lastDate,
-            maxCreatedAt: maxCreatedAt === null ? null : new Date(maxCreatedAt).toISOString(),
-          } satisfies ListingProgress)
-        : null;
-    if (inflight) await inflight;
-    const writing = write(rows, pages, progress, last);
-    inflight = writing;
-    // Observed by the next flush (or the finally below); never an unhandled rejection meanwhile.
-    writing.catch(() => {});
-    if (last) await writing;
+  const writer = new SerialWriter();
+  let rows: Transaction[] = [];
+  let pages = 0;
+  const commit = (checkpoint: Checkpoint) => {
+    const batch = { rows, pages, checkpoint };
+    rows = [];
+    pages = 0;
+    return writer.write(() => commitBatch(listing, batch), { last: checkpoint.kind === 'end' });
   };
 
   try {
-    for await (const page of prefetched(pluggy.transactionPages(accountId, filter))) {
+    for await (const page of prefetched(deps.pluggy.transactionPages(accountId, plan.filter))) {
       result.pages++;
-      pendingPages++;
-      for (const t of page) {
-        if (t.accountId !== accountId) {
-          // The cursor is per account; a foreign row would be booked to the wrong account.
-          logger.warn(
-            { itemId, accountId, transactionId: t.id, other: t.accountId },
-            'skipped a row of another account',
-          );
-          continue;
-        }
+      pages++;
+      for (const t of ownRows(deps, opts, page)) {
         result.fetched++;
-        const date = Date.parse(t.date);
-        if (prevDate !== null && date !== prevDate) {
-          const dir = date > prevDate ? 'asc' : 'desc';
-          if (order === null) order = dir;
-          else if (order !== dir) orderBroken = true;
-        }
-        prevDate = date;
-        lastDate = t.date;
-        if (minDate === null || date < minDate) minDate = date;
-        maxCreatedAt = maxOf(maxCreatedAt, Date.parse(t.createdAt));
-        if (seen) {
-          seen.add(t.id);
-          if (seen.size > tuning.maxDiffIds) {
-            seen = null;
-            result.diffSkipped = `more than ${tuning.maxDiffIds} transactions in the account`;
-          }
-        }
-        batch.push(t);
+        seen.observe(t);
+        rows.push(t);
       }
-      if (batch.length >= tuning.batchRows) await flush(false);
+      if (rows.length >= tuning.batchRows) {
+        const cursor = seen.progress();
+        await commit(cursor ? { kind: 'progress', cursor } : { kind: 'none' });
+      }
       opts.onPage?.(result.fetched, result.pages);
     }
-    await flush(true);
+    const end = seen.end();
+    if (seen.diffSkipped !== undefined) result.diffSkipped = seen.diffSkipped;
+    await commit({ kind: 'end', now, ...end });
   } finally {
     // A failed fetch must not leave a write running after we return (and release the item's lock).
-    if (inflight) await (inflight as Promise<void>).catch(() => {});
+    await writer.settle();
   }
-  if (orderBroken)
-    logger.warn({ itemId, accountId }, 'transaction listing was not ordered by date; resume disabled');
+  if (seen.unordered)
+    deps.logger.warn({ itemId, accountId }, 'transaction listing was not ordered by date; resume disabled');
   return result;
 }
 
-/**
- * Asks for the next page while the current one is being written, so the HTTP round trip and the
- * database write overlap. At most one page is in flight.
- */
-async function* prefetched<T>(pages: AsyncGenerator<T>): AsyncGenerator<T> {
-  let next = pages.next();
-  try {
-    for (;;) {
-      const r = await next;
-      if (r.done) return;
-      next = pages.next();
-      // If the consumer stops (a failed commit), the in-flight fetch must not become an unhandled rejection.
-      next.catch(() => {});
-      yield r.value;
-    }
-  } finally {
-    void next.then(
-      () => pages.return(undefined),
-      () => {},
+/** The page's rows of this account. The cursor is per account; a foreign row would be booked to the wrong account. */
+function ownRows(deps: SyncDeps, opts: AccountTransactionsOptions, page: Transaction[]): Transaction[] {
+  const own = page.filter((t) => t.accountId === opts.accountId);
+  if (own.length === page.length) return page;
+  for (const t of page) {
+    if (t.accountId === opts.accountId) continue;
+    deps.logger.warn(
+      { itemId: opts.itemId, accountId: opts.accountId, transactionId: t.id, other: t.accountId },
+      'skipped a row of another account',
     );
   }
+  return own;
 }
 
-function parseProgress(cursor: string | null | undefined): ListingProgress | null {
-  if (!cursor) return null;
-  try {
-    const p = JSON.parse(cursor) as Partial<ListingProgress>;
-    if (p.v !== 1) return null;
-    return {
-      v: 1,
-      order: p.order === 'asc' || p.order === 'desc' ? p.order : null,
-      resumeDate: typeof p.resumeDate === 'string' ? p.resumeDate : null,
-      maxCreatedAt: typeof p.maxCreatedAt === 'string' ? p.maxCreatedAt : null,
-    };
-  } catch {
-    return null;
+/** One batch in one transaction: its rows, its checkpoint and the run's counters. */
+async function commitBatch(listing: Listing, batch: Batch): Promise<void> {
+  const { deps, run, result } = listing;
+  await withTransaction(deps.pool, async (client) => {
+    const counts = await writeRows(client, listing, batch.rows);
+    const deleted = await writeCheckpoint(client, listing, batch.checkpoint);
+    await run.count(client, {
+      rowsInserted: counts.inserted,
+      rowsUpdated: counts.updated,
+      rowsUnchanged: counts.unchanged,
+      rowsDeleted: deleted,
+      pages: batch.pages,
+    });
+    result.inserted += counts.inserted;
+    result.updated += counts.updated;
+    result.unchanged += counts.unchanged;
+    result.deleted += deleted;
+  });
+}
+
+/**
+ * Upserts the rows. A listing of rows we may hold already (not a first backfill) skips the
+ * identical ones before the upsert (see identicalTransactionIds).
+ */
+async function writeRows(db: Db, listing: Listing, rows: Transaction[]): Promise<UpsertCounts> {
+  const identical =
+    listing.plan.rereads && rows.length > 0 ? await identicalTransactionIds(db, rows) : new Set<string>();
+  const changed = identical.size > 0 ? rows.filter((r) => !identical.has(r.id)) : rows;
+  const counts =
+    changed.length > 0
+      ? await upsertTransactions(db, listing.itemId, changed)
+      : { inserted: 0, updated: 0, unchanged: 0 };
+  return { ...counts, unchanged: counts.unchanged + rows.length - changed.length };
+}
+
+/** Writes the batch's checkpoint; returns the rows the deletion diff removed. */
+async function writeCheckpoint(db: Db, listing: Listing, checkpoint: Checkpoint): Promise<number> {
+  const { keys, plan, result } = listing;
+  switch (checkpoint.kind) {
+    case 'none':
+      return 0;
+    case 'progress':
+      await setWatermark(db, keys.listing, { watermark: null, cursor: checkpoint.cursor });
+      return 0;
+    case 'end': {
+      const deleted = checkpoint.diff
+        ? await deleteAccountTransactionsNotIn(db, result.accountId, checkpoint.diff.keepIds, {
+            from: checkpoint.diff.from,
+          })
+        : 0;
+      await setWatermark(db, keys.listing, { watermark: checkpoint.watermark, cursor: null });
+      if (plan.mode !== 'incremental') {
+        await setWatermark(db, keys.fullList, { watermark: checkpoint.now, cursor: null });
+      }
+      return deleted;
+    }
   }
 }
 
-function ms(iso: string | null | undefined): number | null {
-  if (!iso) return null;
-  const t = Date.parse(iso);
-  return Number.isFinite(t) ? t : null;
-}
-
-function maxOf(a: number | null, b: number | null): number | null {
-  if (a === null || !Number.isFinite(a)) return b !== null && Number.isFinite(b) ? b : null;
-  if (b === null || !Number.isFinite(b)) return a;
-  return Math.max(a, b);
+function emptyResult(accountId: string, mode: ListingMode): AccountTransactionsResult {
+  return { accountId, mode, fetched: 0, pages: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0 };
 }

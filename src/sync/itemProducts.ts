@@ -4,6 +4,7 @@ import { deleteBillsNotIn, upsertBills } from '../db/queries/bills.ts';
 import { upsertIdentity } from '../db/queries/identities.ts';
 import {
   deleteInvestmentsNotIn,
+  deleteInvestmentTransactionsNotIn,
   upsertInvestments,
   upsertInvestmentTransactions,
 } from '../db/queries/investments.ts';
@@ -11,7 +12,6 @@ import { deleteLoansNotIn, upsertLoans } from '../db/queries/loans.ts';
 import type { Account, InvestmentTransaction, Item } from '../pluggy/index.ts';
 import type { SyncDeps } from './deps.ts';
 import type { RunHandle } from './runRecord.ts';
-import { deleteInvestmentTransactionsNotIn } from './store.ts';
 
 /**
  * The item's products besides accounts and transactions: card bills, identity, investments (with

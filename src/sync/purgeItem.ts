@@ -1,9 +1,8 @@
 import { withTransaction } from '../db/pool.ts';
-import { purgeItem as deleteItemRows } from '../db/queries/items.ts';
+import { countItemRows, purgeItem as deleteItemRows } from '../db/queries/items.ts';
 import type { SyncDeps } from './deps.ts';
 import { type LockOptions, lockOptionsOf, withItemLock } from './itemLock.ts';
 import { type RunHandle, recordRun } from './runRecord.ts';
-import { countItemRows } from './store.ts';
 
 /**
  * Removes every local row of an item Pluggy deleted (`item/deleted`, or its GET answering 404).

@@ -1,12 +1,12 @@
 import { withTransaction } from '../db/pool.ts';
 import { listAccountsByItem } from '../db/queries/accounts.ts';
-import { upsertTransactions } from '../db/queries/transactions.ts';
+import { itemDeletedAt } from '../db/queries/items.ts';
+import { accountsOfTransactions, upsertTransactions } from '../db/queries/transactions.ts';
 import type { Transaction } from '../pluggy/index.ts';
 import type { SyncDeps } from './deps.ts';
 import { type LockOptions, lockOptionsOf, withItemLock } from './itemLock.ts';
 import type { TransactionIdsJob } from './jobs.ts';
 import { recordRun } from './runRecord.ts';
-import { accountsOfTransactions, itemDeletedAt } from './store.ts';
 import { syncItemLocked } from './syncItem.ts';
 
 export type RefreshTransactionsResult = {

@@ -1,5 +1,5 @@
-import { abandonItemRuns } from './store.ts';
 import {
+  abandonItemRuns,
   addRunProgress,
   failRun,
   finishRun,
@@ -8,6 +8,7 @@ import {
   type SyncRunKind,
 } from '../db/queries/syncRuns.ts';
 import type { Db } from '../db/pool.ts';
+import { describeError } from '../domain/describeError.ts';
 import type { SyncDeps } from './deps.ts';
 
 /**
@@ -48,9 +49,26 @@ export async function recordRun<T>(
       totals.pages += c.pages ?? 0;
     },
   };
+  const started = performance.now();
   try {
     const result = await fn(handle);
     await finishRun(deps.pool, row.id);
+    // One line per finished sync, so whoever watches the service's terminal sees the flow. Ids and
+    // counts only: nothing here can carry a secret. A failure is logged where it is handled.
+    deps.logger.info(
+      {
+        itemId: spec.itemId,
+        kind: spec.kind,
+        runId: row.id,
+        inserted: totals.rowsInserted,
+        updated: totals.rowsUpdated,
+        deleted: totals.rowsDeleted,
+        unchanged: totals.rowsUnchanged,
+        pages: totals.pages,
+        durationMs: Math.round(performance.now() - started),
+      },
+      'sync finished',
+    );
     return result;
   } catch (err) {
     await failRun(deps.pool, row.id, describeError(err)).catch((e: Error) =>
@@ -58,11 +76,4 @@ export async function recordRun<T>(
     );
     throw err;
   }
-}
-
-/** One line for operators: error class, Pluggy code when any, message (already secret-free). */
-export function describeError(err: unknown): string {
-  const e = err as { name?: string; code?: string; message?: string };
-  const text = `${e?.name ?? 'Error'}${e?.code ? ` [${e.code}]` : ''}: ${e?.message ?? String(err)}`;
-  return text.length > 2000 ? `${text.slice(0, 1999)}…` : text;
 }

@@ -1,6 +1,6 @@
+import { listItemsDueForSafetyNet } from '../db/queries/items.ts';
 import { nowOf, type SyncDeps } from './deps.ts';
 import { type Boss, enqueue, QUEUES } from './jobs.ts';
-import { listItemsDueForSafetyNet } from './store.ts';
 
 export type SafetyNetOptions = {
   /** Items not synced for this long are re-synced (config SYNC_STALE_AFTER_HOURS). */

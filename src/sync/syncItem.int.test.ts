@@ -1,8 +1,10 @@
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getItem } from '../db/queries/items.ts';
 import { getWatermark } from '../db/queries/syncState.ts';
 import { listRuns } from '../db/queries/syncRuns.ts';
 import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '../config.ts';
+import { createLogger } from '../log.ts';
 import { createPluggyClient } from '../pluggy/index.ts';
 import { syncItem } from './syncItem.ts';
 import {
@@ -213,5 +215,40 @@ describe('syncItem: item status and failures', () => {
     } finally {
       await h.sandbox.admin.setConnectorStatus(connectorId, 'ONLINE');
     }
+  });
+});
+
+describe('syncItem: the log', () => {
+  it('writes one info line per finished sync with its counts and duration, and no secret', async () => {
+    const itemId = await createSyncedItem(h);
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+        done();
+      },
+    });
+    const logger = createLogger('info', sink);
+    await syncItem({ ...h.deps, logger }, itemId, { reason: 'manual' });
+    await syncItem({ ...h.deps, logger }, itemId, { reason: 'manual' });
+
+    const finished = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'sync finished');
+    const runs = (await listRuns(h.db.pool, { itemId })).reverse();
+    expect(finished).toHaveLength(2);
+    expect(finished.map((l) => l.runId)).toEqual(runs.map((r) => r.id));
+    for (const [i, line] of finished.entries()) {
+      expect(line).toMatchObject({
+        level: 30,
+        itemId,
+        kind: runs[i]!.kind,
+        inserted: runs[i]!.rowsInserted,
+        updated: runs[i]!.rowsUpdated,
+        deleted: runs[i]!.rowsDeleted,
+        pages: runs[i]!.pages,
+      });
+      expect(line.durationMs).toBeGreaterThanOrEqual(0);
+    }
+    expect(finished.map((l) => l.kind)).toEqual(['full', 'incremental']);
+    expect(lines.join('\n')).not.toContain(SANDBOX_CLIENT_SECRET);
   });
 });

@@ -1,18 +1,22 @@
-import { needsPerson } from '../domain/itemHealth.ts';
 import { withTransaction } from '../db/pool.ts';
 import { deleteAccountsNotIn, upsertAccounts } from '../db/queries/accounts.ts';
-import { markItemSynced, setItemStatus, upsertItemFromPluggy } from '../db/queries/items.ts';
+import { itemDeletedAt } from '../db/queries/items.ts';
+import { itemNeedsBackfill } from '../db/queries/syncState.ts';
 import type { RunCounts } from '../db/queries/syncRuns.ts';
 import { type Item, PluggyError } from '../pluggy/index.ts';
-import { type AccountTransactionsResult, syncAccountTransactions } from './accountTransactions.ts';
+import {
+  type AccountTransactionsResult,
+  LISTING_RESOURCES,
+  syncAccountTransactions,
+} from './accountTransactions.ts';
 import { nowOf, type SyncDeps } from './deps.ts';
 import { itemCollects, syncBills, syncIdentity, syncInvestments, syncLoans } from './itemProducts.ts';
 import { type LockOptions, lockOptionsOf, withItemLock } from './itemLock.ts';
 import type { ItemSyncJob } from './jobs.ts';
-import type { SyncProgressEvent } from './progress.ts';
+import type { SyncProgressEvent } from './progressEvents.ts';
 import { purgeItemLocked } from './purgeItem.ts';
 import { type RunHandle, recordRun } from './runRecord.ts';
-import { itemDeletedAt, itemNeedsBackfill } from './store.ts';
+import { markItemCurrent, storeItem } from './storeItem.ts';
 
 /**
  * Item statuses where Pluggy has nothing new to give until the person acts (part 01 §4.3–4.4):
@@ -100,7 +104,7 @@ export async function syncItemLocked(
   const kind =
     opts.reason === 'safety-net'
       ? 'safety_net'
-      : opts.full || (await itemNeedsBackfill(deps.pool, itemId))
+      : opts.full || (await itemNeedsBackfill(deps.pool, itemId, LISTING_RESOURCES))
         ? 'full'
         : 'incremental';
   return recordRun(deps, { itemId, kind, jobId: opts.jobId ?? null }, async (run) => {
@@ -131,7 +135,7 @@ async function syncWithinRun(
     throw err;
   }
 
-  const stored = await upsertItemFromPluggy(pool, item, needsPerson(item) ? { needsReconnect: true } : {});
+  const stored = await storeItem(pool, item);
   if (NOTHING_NEW_STATUSES.has(item.status)) {
     logger.info({ itemId, status: item.status }, 'item needs the person to reconnect; products not fetched');
     progress({ kind: 'item', itemId, status: item.status, accounts: 0 });
@@ -202,13 +206,8 @@ async function syncWithinRun(
     progress({ kind: 'product', itemId, product: 'loans', rows: await syncLoans(deps, run, itemId) });
   }
 
-  await withTransaction(pool, async (client) => {
-    await markItemSynced(client, itemId, nowOf(deps));
-    // Data is current again; the flag stays only if Pluggy still says the person must act
-    // (an OUTDATED item whose error is theirs to fix, e.g. ACCOUNT_LOCKED).
-    if (stored.item.needsReconnect && !needsPerson(item)) {
-      await setItemStatus(client, itemId, { needsReconnect: false });
-    }
-  });
+  await withTransaction(pool, (client) =>
+    markItemCurrent(client, item, stored.item.needsReconnect, nowOf(deps)),
+  );
   return { itemId, outcome: 'synced', status: item.status, accounts: results };
 }

@@ -1,11 +1,11 @@
 import { getAccount } from '../db/queries/accounts.ts';
+import { itemDeletedAt } from '../db/queries/items.ts';
 import { type AccountTransactionsResult, syncAccountTransactions } from './accountTransactions.ts';
 import type { SyncDeps } from './deps.ts';
 import { type LockOptions, lockOptionsOf, withItemLock } from './itemLock.ts';
 import type { TransactionsCreatedJob } from './jobs.ts';
 import { recordRun } from './runRecord.ts';
 import { type SyncItemResult, syncItemLocked } from './syncItem.ts';
-import { itemDeletedAt } from './store.ts';
 
 export type SyncNewTransactionsResult =
   | { kind: 'account'; runId: string; result: AccountTransactionsResult }

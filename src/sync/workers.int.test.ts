@@ -4,7 +4,7 @@ import { listRuns, type SyncRunRow } from '../db/queries/syncRuns.ts';
 import { ItemBusyError, isItemLocked, withItemLock } from './itemLock.ts';
 import { type Boss, enqueue, QUEUES, startBoss } from './jobs.ts';
 import { runSafetyNet } from './safetyNet.ts';
-import { getItemSyncHealth } from './store.ts';
+import { getItemSyncHealth } from '../db/queries/syncRuns.ts';
 import { syncItem } from './syncItem.ts';
 import {
   createSyncedItem,

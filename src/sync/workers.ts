@@ -16,7 +16,7 @@ import {
 } from './jobs.ts';
 import { purgeItem } from './purgeItem.ts';
 import { refreshTransactions } from './refreshTransactions.ts';
-import { describeError } from './runRecord.ts';
+import { describeError } from '../domain/describeError.ts';
 import { runSafetyNet } from './safetyNet.ts';
 import { syncItem } from './syncItem.ts';
 import { syncNewTransactions } from './syncNewTransactions.ts';

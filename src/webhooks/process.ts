@@ -8,7 +8,7 @@ import {
   markProcessed,
 } from '../db/queries/webhookEvents.ts';
 import { enqueue, QUEUES, rateLimitDelaySeconds, type WebhookEventJob } from '../sync/jobs.ts';
-import { describeError } from '../sync/runRecord.ts';
+import { describeError } from '../domain/describeError.ts';
 import { isHandledEvent } from './events.ts';
 import { HANDLERS } from './handlers/index.ts';
 import { redriveWebhookEvents } from './redrive.ts';

@@ -4,7 +4,7 @@ import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
 import { createLogger } from '../log.ts';
 import { createPluggyClient, PluggyError } from '../pluggy/index.ts';
 import { type Boss, enqueue, QUEUES, startBoss } from '../sync/jobs.ts';
-import { describeError } from '../sync/runRecord.ts';
+import { describeError } from '../domain/describeError.ts';
 import { startWebhookWorker } from './process.ts';
 import { redriveWebhookEvents } from './redrive.ts';
 import { UnprocessableWebhookEvent, type WebhookDeps } from './types.ts';

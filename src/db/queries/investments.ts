@@ -222,3 +222,16 @@ export async function deleteInvestmentsNotIn(
   ]);
   return res.rowCount ?? 0;
 }
+
+/** After a complete movement list of one investment: removes the stored movements not in it. */
+export async function deleteInvestmentTransactionsNotIn(
+  db: Db,
+  investmentId: string,
+  keepIds: readonly string[],
+): Promise<number> {
+  const res = await db.query(
+    'DELETE FROM investment_transactions WHERE investment_id = $1 AND NOT (id = ANY($2::text[]))',
+    [investmentId, [...keepIds]],
+  );
+  return res.rowCount ?? 0;
+}

@@ -229,3 +229,59 @@ export async function listItemsStaleSince(
   );
   return res.rows;
 }
+
+/** Every item not marked deleted, oldest first: `backfill --all`. */
+export async function listLiveItemIds(db: Db): Promise<string[]> {
+  const res = await db.query<{ id: string }>(
+    'SELECT id FROM items WHERE deleted_at IS NULL ORDER BY created_at, id',
+  );
+  return res.rows.map((r) => r.id);
+}
+
+/** Whether the item is stored and marked deleted (an `item/deleted` arrived): nothing to sync. */
+export async function itemDeletedAt(db: Db, itemId: string): Promise<Date | null> {
+  const res = await db.query<{ deletedAt: Date | null }>(
+    'SELECT deleted_at AS "deletedAt" FROM items WHERE id = $1',
+    [itemId],
+  );
+  return res.rows[0]?.deletedAt ?? null;
+}
+
+/** Rows an item's purge removes (its own row, accounts, transactions, bills, identity, investments, loans). */
+export async function countItemRows(db: Db, itemId: string): Promise<number> {
+  const res = await db.query<{ n: number }>(
+    `SELECT ((SELECT count(*) FROM items WHERE id = $1)
+           + (SELECT count(*) FROM accounts WHERE item_id = $1)
+           + (SELECT count(*) FROM transactions WHERE item_id = $1)
+           + (SELECT count(*) FROM credit_card_bills WHERE item_id = $1)
+           + (SELECT count(*) FROM identities WHERE item_id = $1)
+           + (SELECT count(*) FROM investments WHERE item_id = $1)
+           + (SELECT count(*) FROM investment_transactions WHERE item_id = $1)
+           + (SELECT count(*) FROM loans WHERE item_id = $1))::int AS n`,
+    [itemId],
+  );
+  return res.rows[0]?.n ?? 0;
+}
+
+/**
+ * The safety net's work list: live items not synced successfully since `staleBefore` (never-synced
+ * first), leaving out those with a run started since `attemptedBefore` — an item that is failing or
+ * waits for its person to reconnect is retried at that pace, not on every tick.
+ */
+export async function listItemsDueForSafetyNet(
+  db: Db,
+  staleBefore: Date,
+  attemptedBefore: Date,
+  limit = 500,
+): Promise<string[]> {
+  const res = await db.query<{ id: string }>(
+    `SELECT i.id FROM items i
+     WHERE i.deleted_at IS NULL
+       AND (i.last_synced_at IS NULL OR i.last_synced_at < $1)
+       AND NOT EXISTS (SELECT 1 FROM sync_runs r WHERE r.item_id = i.id AND r.started_at >= $2)
+     ORDER BY i.last_synced_at NULLS FIRST, i.id
+     LIMIT $3`,
+    [staleBefore, attemptedBefore, limit],
+  );
+  return res.rows.map((r) => r.id);
+}

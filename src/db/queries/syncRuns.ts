@@ -118,3 +118,51 @@ export async function abandonRunningRuns(
   );
   return res.rowCount ?? 0;
 }
+
+/**
+ * Runs of this item still marked 'running' belong to a process that died mid-run (SIGKILL, OOM,
+ * power): the caller holds the item's lock, so no live process can be running them. Marked failed
+ * so the audit trail tells the truth. Returns how many.
+ */
+export async function abandonItemRuns(db: Db, itemId: string): Promise<number> {
+  const res = await db.query(
+    `UPDATE sync_runs SET status = 'failed', finished_at = now(),
+       error = 'interrupted: the process running it stopped before finishing'
+     WHERE item_id = $1 AND status = 'running'`,
+    [itemId],
+  );
+  return res.rowCount ?? 0;
+}
+
+/**
+ * The state of an item's syncing for operators and the API: the last run, the last success and how
+ * many runs failed in a row since. A job that keeps failing shows up here (and in pg-boss's failed
+ * jobs), never silently.
+ */
+export type ItemSyncHealth = {
+  lastRunAt: Date | null;
+  lastStatus: 'running' | 'succeeded' | 'failed' | null;
+  lastError: string | null;
+  lastSuccessAt: Date | null;
+  failuresSinceSuccess: number;
+};
+
+export async function getItemSyncHealth(db: Db, itemId: string): Promise<ItemSyncHealth> {
+  const res = await db.query<ItemSyncHealth>(
+    `WITH last_ok AS (
+       SELECT max(finished_at) AS at FROM sync_runs WHERE item_id = $1 AND status = 'succeeded'
+     ), last_run AS (
+       SELECT started_at, status, error FROM sync_runs WHERE item_id = $1
+       ORDER BY started_at DESC, id DESC LIMIT 1
+     )
+     SELECT (SELECT started_at FROM last_run) AS "lastRunAt",
+            (SELECT status FROM last_run) AS "lastStatus",
+            (SELECT error FROM last_run) AS "lastError",
+            (SELECT at FROM last_ok) AS "lastSuccessAt",
+            (SELECT count(*)::int FROM sync_runs r, last_ok
+              WHERE r.item_id = $1 AND r.status = 'failed'
+                AND (last_ok.at IS NULL OR r.started_at > last_ok.at)) AS "failuresSinceSuccess"`,
+    [itemId],
+  );
+  return res.rows[0]!;
+}

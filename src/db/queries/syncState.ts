@@ -41,3 +41,30 @@ export async function clearWatermarks(db: Db, itemId: string, resource?: string)
   );
   return res.rowCount ?? 0;
 }
+
+/**
+ * Whether the item's next sync is a backfill: no accounts yet, or an account whose transactions were
+ * never listed to the end (no watermark, no completed full listing — an empty account has the
+ * latter only). Only labels the run; the listing decides per account. `resources` names the two
+ * sync_state resources of a transactions listing (src/sync/accountTransactions.ts owns them).
+ */
+export async function itemNeedsBackfill(
+  db: Db,
+  itemId: string,
+  resources: { watermark: string; fullList: string },
+): Promise<boolean> {
+  const res = await db.query<{ needs: boolean }>(
+    `SELECT NOT EXISTS (SELECT 1 FROM accounts WHERE item_id = $1)
+         OR EXISTS (
+           SELECT 1 FROM accounts a
+           WHERE a.item_id = $1
+             AND NOT EXISTS (
+               SELECT 1 FROM sync_state s
+               WHERE s.item_id = a.item_id AND s.account_id = a.id
+                 AND ((s.resource = $2 AND s.watermark IS NOT NULL) OR s.resource = $3)
+             )
+         ) AS needs`,
+    [itemId, resources.watermark, resources.fullList],
+  );
+  return res.rows[0]?.needs ?? true;
+}

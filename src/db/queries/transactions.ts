@@ -73,6 +73,74 @@ const COLUMNS = `t.id, t.account_id AS "accountId", t.item_id AS "itemId", t.amo
   t.pluggy_created_at AS "pluggyCreatedAt", t.pluggy_updated_at AS "pluggyUpdatedAt", t.raw,
   t.synced_at AS "syncedAt"`;
 
+/** The columns upsertTransactions writes, in the order of transactionRow's values. */
+export const TRANSACTION_COLUMNS = [
+  'id',
+  'account_id',
+  'item_id',
+  'amount',
+  'currency_code',
+  'amount_in_account_currency',
+  'date',
+  'description',
+  'description_raw',
+  'category',
+  'category_id',
+  'status',
+  'type',
+  'balance',
+  'provider_id',
+  'operation_type',
+  'installment_number',
+  'total_installments',
+  'bill_id',
+  'purchase_date',
+  'merchant_name',
+  'merchant_cnpj',
+  'payment_method',
+  'pluggy_created_at',
+  'pluggy_updated_at',
+  'raw',
+] as const;
+const ITEM_ID_COLUMN = TRANSACTION_COLUMNS.indexOf('item_id');
+
+/**
+ * The one mapping of a Pluggy transaction to our columns (TRANSACTION_COLUMNS order), as
+ * PostgreSQL text values. Exported so the backfill benchmark's COPY baseline loads exactly what
+ * the upsert writes.
+ */
+export function transactionRow(itemId: string, r: PluggyTransactionIn): (string | number | null)[] {
+  return [
+    r.id,
+    r.accountId,
+    itemId,
+    money(r.amount),
+    text(r.currencyCode),
+    money(r.amountInAccountCurrency),
+    time(r.date),
+    text(r.description),
+    text(r.descriptionRaw),
+    text(r.category),
+    text(r.categoryId),
+    r.status ?? 'POSTED',
+    r.type,
+    money(r.balance),
+    text(r.providerId),
+    text(r.operationType),
+    int(r.creditCardMetadata?.installmentNumber),
+    int(r.creditCardMetadata?.totalInstallments),
+    text(r.creditCardMetadata?.billId),
+    time(r.creditCardMetadata?.purchaseDate),
+    text(r.merchant?.name ?? r.merchant?.businessName),
+    text(r.merchant?.cnpj),
+    text(r.paymentData?.paymentMethod),
+    time(r.createdAt),
+    time(r.updatedAt),
+    json(r),
+  ];
+}
+
+// Column order as TRANSACTION_COLUMNS; item_id is $1, the other columns one array each.
 const UPSERT = `
   INSERT INTO transactions AS t (id, account_id, item_id, amount, currency_code, amount_in_account_currency,
     date, description, description_raw, category, category_id, status, type, balance, provider_id,
@@ -131,34 +199,14 @@ export async function upsertTransactions(
   itemId: string,
   rows: readonly PluggyTransactionIn[],
 ): Promise<UpsertCounts> {
-  return upsertInBatches(db, rows, UPSERT, (b) => [
-    itemId,
-    b.map((r) => r.id),
-    b.map((r) => r.accountId),
-    b.map((r) => money(r.amount)),
-    b.map((r) => text(r.currencyCode)),
-    b.map((r) => money(r.amountInAccountCurrency)),
-    b.map((r) => time(r.date)),
-    b.map((r) => text(r.description)),
-    b.map((r) => text(r.descriptionRaw)),
-    b.map((r) => text(r.category)),
-    b.map((r) => text(r.categoryId)),
-    b.map((r) => r.status ?? 'POSTED'),
-    b.map((r) => r.type),
-    b.map((r) => money(r.balance)),
-    b.map((r) => text(r.providerId)),
-    b.map((r) => text(r.operationType)),
-    b.map((r) => int(r.creditCardMetadata?.installmentNumber)),
-    b.map((r) => int(r.creditCardMetadata?.totalInstallments)),
-    b.map((r) => text(r.creditCardMetadata?.billId)),
-    b.map((r) => time(r.creditCardMetadata?.purchaseDate)),
-    b.map((r) => text(r.merchant?.name ?? r.merchant?.businessName)),
-    b.map((r) => text(r.merchant?.cnpj)),
-    b.map((r) => text(r.paymentData?.paymentMethod)),
-    b.map((r) => time(r.createdAt)),
-    b.map((r) => time(r.updatedAt)),
-    b.map((r) => json(r)),
-  ]);
+  return upsertInBatches(db, rows, UPSERT, (b) => {
+    const values = b.map((r) => transactionRow(itemId, r));
+    // $1 is the item id; then one array per other column, in TRANSACTION_COLUMNS order.
+    return [
+      itemId,
+      ...TRANSACTION_COLUMNS.flatMap((_, c) => (c === ITEM_ID_COLUMN ? [] : [values.map((v) => v[c])])),
+    ];
+  });
 }
 
 export async function getTransaction(db: Db, id: string): Promise<TransactionRow | null> {
@@ -276,4 +324,35 @@ export async function accountTotals(db: Db, accountId: string): Promise<{ count:
     [accountId],
   );
   return res.rows[0]!;
+}
+
+/** Which of these ids we store for the item, and in which account. */
+export async function accountsOfTransactions(
+  db: Db,
+  itemId: string,
+  ids: readonly string[],
+): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const res = await db.query<{ id: string; accountId: string }>(
+    `SELECT id, account_id AS "accountId" FROM transactions WHERE item_id = $1 AND id = ANY($2::text[])`,
+    [itemId, [...ids]],
+  );
+  return new Map(res.rows.map((r) => [r.id, r.accountId]));
+}
+
+/**
+ * Which of these rows we already hold exactly (same raw). A re-read listing sends them through this
+ * read-only check first: an upsert whose ON CONFLICT … WHERE skips an identical row still locks it,
+ * which rewrites the tuple header and WAL-logs the lock — a physical write for nothing. Only the
+ * rows that differ go on to the upsert. Not worth a round trip when the rows are surely new.
+ */
+export async function identicalTransactionIds(db: Db, rows: readonly { id: string }[]): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const res = await db.query<{ id: string }>(
+    `SELECT t.id FROM unnest($1::text[], $2::jsonb[]) AS u(id, raw)
+     JOIN transactions t ON t.id = u.id
+     WHERE t.raw = u.raw`,
+    [rows.map((r) => r.id), rows.map((r) => JSON.stringify(r))],
+  );
+  return new Set(res.rows.map((r) => r.id));
 }

@@ -1,17 +1,12 @@
-import { setItemStatus, upsertItemFromPluggy } from '../../db/queries/items.ts';
-import type { Db } from '../../db/pool.ts';
-import type { Item } from '../../pluggy/index.ts';
+import { setItemStatus } from '../../db/queries/items.ts';
+import { storeItem } from '../../sync/storeItem.ts';
 import type { HandlerContext } from '../types.ts';
-import { errorCode, isUserFixable, needsPerson } from '../../domain/itemHealth.ts';
+import { errorCode, isUserFixable } from '../../domain/itemHealth.ts';
 import { fetchItem, ownerOf, requireItemId } from './item-lookup.ts';
 
-/** Stores Pluggy's view of the item, linked to its owner, flagged when it waits for the person. */
-export async function storeItem(db: Db, item: Item, userId: string | undefined) {
-  return upsertItemFromPluggy(db, item, {
-    ...(userId ? { userId } : {}),
-    ...(needsPerson(item) ? { needsReconnect: true } : {}),
-  });
-}
+// One rule for storing an item, shared with the sync (src/sync/storeItem.ts); re-exported for the
+// other item handlers.
+export { storeItem };
 
 /**
  * item/error and item/waiting_user_input: record Pluggy's status, execution status and error and

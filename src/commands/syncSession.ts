@@ -1,12 +1,12 @@
 import type { Config } from '../config.ts';
 import { openDatabase, type OpenDatabase } from '../db/open.ts';
 import { createLogger, type Logger } from '../log.ts';
-import { NoPluggyError, pluggyForCommand } from '../pluggy/fromConfig.ts';
-import type { SyncDeps } from './deps.ts';
+import type { SyncDeps } from '../sync/deps.ts';
+import { NoPluggyError, pluggyForCommand } from './findPluggy.ts';
 
 /**
  * What the `sync` and `backfill` commands share: the configured database and a Pluggy client
- * (src/pluggy/fromConfig.ts finds it, or explains how to start one).
+ * (findPluggy.ts finds it, or explains how to start one).
  */
 export async function openSyncDeps(
   config: Config,
@@ -33,16 +33,6 @@ export async function openForCommand(
     process.exitCode = 2;
     return undefined;
   }
-}
-
-export function formatCounts(c: {
-  rowsInserted: number;
-  rowsUpdated: number;
-  rowsDeleted: number;
-  rowsUnchanged: number;
-  pages: number;
-}): string {
-  return `${c.rowsInserted} inserted, ${c.rowsUpdated} updated, ${c.rowsDeleted} deleted, ${c.rowsUnchanged} unchanged (${c.pages} pages)`;
 }
 
 /** Ctrl-C while syncing: close the database (and an embedded server) before leaving. */

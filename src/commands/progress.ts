@@ -4,19 +4,7 @@
  * flood them. No dependency: a bar is a dozen lines.
  */
 
-export type SyncProgressEvent =
-  | { kind: 'item'; itemId: string; status: string; accounts: number }
-  | { kind: 'account-start'; itemId: string; accountId: string; name: string; index: number; total: number }
-  | {
-      kind: 'page';
-      itemId: string;
-      accountId: string;
-      /** Rows fetched so far for this account in this run. */
-      rows: number;
-      pages: number;
-    }
-  | { kind: 'account-done'; itemId: string; accountId: string; rows: number; index: number; total: number }
-  | { kind: 'product'; itemId: string; product: string; rows: number };
+import type { SyncProgressEvent } from '../sync/progressEvents.ts';
 
 export type ProgressStream = Pick<NodeJS.WriteStream, 'write'> & { isTTY?: boolean; columns?: number };
 
@@ -151,4 +139,15 @@ export function progressListener(
         break;
     }
   };
+}
+
+/** The counts of a finished run, as the one summary line a person reads. */
+export function formatCounts(c: {
+  rowsInserted: number;
+  rowsUpdated: number;
+  rowsDeleted: number;
+  rowsUnchanged: number;
+  pages: number;
+}): string {
+  return `${c.rowsInserted} inserted, ${c.rowsUpdated} updated, ${c.rowsDeleted} deleted, ${c.rowsUnchanged} unchanged (${c.pages} pages)`;
 }
