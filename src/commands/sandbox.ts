@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '../config.ts';
 import { createLogger } from '../log.ts';
 import { type Sandbox, startSandbox } from '../sandbox/index.ts';
 
@@ -81,8 +80,8 @@ export async function run(argv: string[] = []): Promise<void> {
     [
       `Pluggy sandbox listening at ${sandbox.url}`,
       `  PLUGGY_BASE_URL=${sandbox.url}`,
-      `  clientId:     ${SANDBOX_CLIENT_ID}`,
-      `  clientSecret: ${SANDBOX_CLIENT_SECRET}`,
+      `  clientId:     ${sandbox.credentials.clientId}`,
+      `  clientSecret: ${sandbox.credentials.clientSecret}`,
       '  sandbox logins: user-ok / password-ok (MFA 123456); admin API under /__sandbox',
       `  Connect stand-in page: ${sandbox.url}/connect`,
       '',

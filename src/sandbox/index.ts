@@ -3,16 +3,23 @@
  * errors, webhooks), with seeded deterministic data, scenario controls and fault injection.
  * `npm start` without Pluggy credentials runs the service against it; every test talks to it.
  *
- * It imports nothing from the service except the default credential pair and the logger type:
- * it stands for Pluggy.
+ * It stands for Pluggy, so it imports nothing from outside src/sandbox (packages aside; a unit test
+ * checks): this file is its one entry, and the service passes in what it needs (credentials, port…).
  */
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
-import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '../config.ts';
 import { adminRoutes } from './admin-routes.ts';
 import { TokenIssuer } from './auth.ts';
 import { Clock, iso } from './clock.ts';
 import type { RequestLogEntry, SandboxContext } from './context.ts';
+import {
+  DEFAULT_API_KEY_TTL_SECONDS,
+  DEFAULT_CLIENT_ID,
+  DEFAULT_CLIENT_SECRET,
+  DEFAULT_SEED,
+  DEFAULT_STEP_DELAY_MS,
+  DEFAULT_V2_PAGE_SIZE,
+} from './defaults.ts';
 import { DEFAULT_SIZE, MAX_ROWS_PER_WORLD, type WorldSize } from './world/generate.ts';
 import { Faults } from './faults.ts';
 import { Executor } from './items/execution.ts';
@@ -33,6 +40,7 @@ import { Notifier } from './webhooks/events.ts';
 export type { FaultRule, DeliveryView, SandboxAdmin } from './scenarios.ts';
 export type { Account, Connector, Item, ItemStatus, Transaction, Webhook } from './types.ts';
 export type { RequestLogEntry } from './context.ts';
+export { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from './defaults.ts';
 
 export type SandboxOptions = {
   /** Default 0 (ephemeral). */
@@ -41,6 +49,7 @@ export type SandboxOptions = {
   host?: string;
   /** Default 42. */
   seed?: number;
+  /** The client pair POST /auth accepts; default DEFAULT_CLIENT_ID / DEFAULT_CLIENT_SECRET. */
   clientId?: string;
   clientSecret?: string;
   /** Default 7200 (Pluggy: 2 h). */
@@ -59,6 +68,8 @@ export type SandboxOptions = {
 export type Sandbox = {
   /** Base URL, no trailing slash. */
   url: string;
+  /** The client pair this sandbox accepts (a local stand-in: printing it is fine). */
+  credentials: { clientId: string; clientSecret: string };
   admin: SandboxAdmin;
   /** Stops the server, executions and pending deliveries. */
   close(): Promise<void>;
@@ -70,7 +81,7 @@ const TRIM_REQUEST_LOG_AT = MAX_REQUEST_LOG + MAX_REQUEST_LOG / 10;
 const AUTO_SYNC_CHECK_MS = 30_000;
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
-  const seed = opts.seed ?? 42;
+  const seed = opts.seed ?? DEFAULT_SEED;
   const logger = opts.logger ?? pino({ level: 'silent' });
   const size: WorldSize = { ...DEFAULT_SIZE, ...opts.size };
   const accounts = Math.max(1, size.bankAccounts + size.cardAccounts);
@@ -81,8 +92,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   }
   const clock = new Clock(opts.now);
   const store = new Store(seed);
-  const clientId = opts.clientId ?? SANDBOX_CLIENT_ID;
-  const clientSecret = opts.clientSecret ?? SANDBOX_CLIENT_SECRET;
+  const clientId = opts.clientId ?? DEFAULT_CLIENT_ID;
+  const clientSecret = opts.clientSecret ?? DEFAULT_CLIENT_SECRET;
   const deliverer = new Deliverer(clock, logger, opts.webhookRetry);
   let baseUrl = '';
   const notifier = new Notifier(store, deliverer, clientId, () => baseUrl);
@@ -93,18 +104,18 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     logger,
     seed,
     size,
-    stepDelayMs: opts.stepDelayMs ?? 300,
+    stepDelayMs: opts.stepDelayMs ?? DEFAULT_STEP_DELAY_MS,
   });
   const requestLog: RequestLogEntry[] = [];
   const ctx: SandboxContext = {
     seed,
     clientId,
     clientSecret,
-    v2PageSize: Math.max(1, opts.v2PageSize ?? 500),
+    v2PageSize: Math.max(1, opts.v2PageSize ?? DEFAULT_V2_PAGE_SIZE),
     size,
     store,
     clock,
-    tokens: new TokenIssuer(clientId, opts.apiKeyTtlSeconds ?? 7200),
+    tokens: new TokenIssuer(clientId, opts.apiKeyTtlSeconds ?? DEFAULT_API_KEY_TTL_SECONDS),
     faults: new Faults(seed),
     deliverer,
     notifier,
@@ -170,6 +181,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   let closed: Promise<void> | null = null;
   return {
     url: baseUrl,
+    credentials: { clientId, clientSecret },
     admin,
     close() {
       closed ??= new Promise<void>((resolve) => {

@@ -15,12 +15,13 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { type Browser, chromium, type FrameLocator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '../../config.ts';
+import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from '../defaults.ts';
 import { startSandbox } from '../index.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const WAIT_MS = 15_000;
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+// esbuild finds pluggy-connect-sdk in node_modules by walking up from here.
+const here = fileURLToPath(new URL('.', import.meta.url));
 const shotDir = mkdtempSync(join(tmpdir(), 'connect-standin-'));
 
 type Item = { id: string; status: string; executionStatus?: string; parameter?: { name: string } | null };
@@ -65,7 +66,7 @@ async function startHarness() {
   const bundle = await build({
     stdin: {
       contents: "import { PluggyConnect } from 'pluggy-connect-sdk'; window.PluggyConnect = PluggyConnect;",
-      resolveDir: repoRoot,
+      resolveDir: here,
       loader: 'js',
     },
     bundle: true,
@@ -219,7 +220,7 @@ describe('Connect stand-in page, driven by the real pluggy-connect-sdk', () => {
       await pluggy<{ apiKey: string }>(
         'POST',
         '/auth',
-        { clientId: SANDBOX_CLIENT_ID, clientSecret: SANDBOX_CLIENT_SECRET },
+        { clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET },
         '',
       )
     ).apiKey;
