@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import type { TokenIssuer } from './auth.ts';
 import type { Clock } from './clock.ts';
-import type { WorldSize } from './world/generate.ts';
+import type { WorldSize } from './world/model.ts';
 import type { Faults } from './faults.ts';
 import type { Executor } from './items/execution.ts';
 import type { Store } from './store.ts';

@@ -20,7 +20,7 @@ import {
   DEFAULT_STEP_DELAY_MS,
   DEFAULT_V2_PAGE_SIZE,
 } from './defaults.ts';
-import { DEFAULT_SIZE, MAX_ROWS_PER_WORLD, type WorldSize } from './world/generate.ts';
+import { DEFAULT_SIZE, MAX_ROWS_PER_WORLD, type WorldSize } from './world/model.ts';
 import { Faults } from './faults.ts';
 import { Executor } from './items/execution.ts';
 import { accountRoutes } from './routes/accounts.ts';

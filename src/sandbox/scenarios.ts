@@ -8,7 +8,9 @@
 import { DAY_MS, dayStart, iso } from './clock.ts';
 import type { RequestLogEntry, SandboxContext } from './context.ts';
 import { loginStyle } from './world/connectors.ts';
-import { type AccountState, newRows, refreshBalance } from './world/generate.ts';
+import { refreshBalance } from './world/accounts.ts';
+import { newRows } from './world/activity.ts';
+import type { AccountState } from './world/model.ts';
 import { toTransaction, type TxRow } from './world/rows.ts';
 import type { FaultRule } from './faults.ts';
 import { SANDBOX_MFA, SANDBOX_PASSWORD } from './items/outcomes.ts';

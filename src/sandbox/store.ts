@@ -6,7 +6,7 @@
 import { iso } from './clock.ts';
 import { buildCategories } from './world/categories.ts';
 import { buildConnectors } from './world/connectors.ts';
-import type { AccountState, World } from './world/generate.ts';
+import type { AccountState, World } from './world/model.ts';
 import { compareRows, type TxRow } from './world/rows.ts';
 import { Rng } from './random.ts';
 import type {

@@ -14,13 +14,10 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { type Clock, DAY_MS, dayStart, HOUR_MS, iso } from '../clock.ts';
 import { loginStyle, MFA_TOKEN_CREDENTIAL } from '../world/connectors.ts';
-import {
-  generateWorld,
-  newRows,
-  refreshBalance,
-  type AccountState,
-  type WorldSize,
-} from '../world/generate.ts';
+import { refreshBalance } from '../world/accounts.ts';
+import { newRows } from '../world/activity.ts';
+import { generateWorld } from '../world/generate.ts';
+import type { AccountState, WorldSize } from '../world/model.ts';
 import type { TxRow } from '../world/rows.ts';
 import type { ItemState, Store, TriggeredBy } from '../store.ts';
 import type { ProductType, StatusDetail } from '../types.ts';
