@@ -538,7 +538,7 @@ describe('sandbox HTTP API', () => {
     });
   });
 
-  describe('Connect page files', () => {
+  describe('Connect widget stand-in files', () => {
     it('serves the page, zoid from node_modules, and never leaves the folder', async () => {
       const page = await call(sb.url, 'GET', '/connect');
       expect(page.status).toBe(200);
@@ -553,7 +553,7 @@ describe('sandbox HTTP API', () => {
         '/connect/%2e%2e/%2e%2e/package.json',
         '/connect/missing.js',
         // The page's own test lives in the folder; only what a browser loads is served.
-        '/connect/connect.int.test.ts',
+        '/connect/widget-standin.int.test.ts',
       ]) {
         expect((await call(sb.url, 'GET', path)).status).toBe(404);
       }

@@ -25,7 +25,7 @@ import { Faults } from './faults.ts';
 import { Executor } from './items/execution.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { authRoutes } from './routes/auth.ts';
-import { connectPageRoutes } from './routes/connect-page.ts';
+import { widgetStandinRoutes } from './routes/widget-standin.ts';
 import { connectorRoutes } from './routes/connectors.ts';
 import { itemRoutes } from './routes/items.ts';
 import { productRoutes } from './routes/products.ts';
@@ -137,7 +137,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   transactionRoutes(api, ctx);
   productRoutes(api, ctx);
   webhookRoutes(api, ctx);
-  connectPageRoutes(api);
+  widgetStandinRoutes(api);
   const adminRouter = new Router();
   adminRoutes(adminRouter, ctx, admin);
 

@@ -1,5 +1,5 @@
 /**
- * The Connect stand-in driven through the real widget SDK in real Chromium.
+ * The stand-in for Pluggy's Connect widget (not our own Connect page), driven through the real widget SDK in real Chromium.
  *
  * A harness page on its own origin (http://localhost:<port>) bundles pluggy-connect-sdk with esbuild and
  * opens `new PluggyConnect({ url: '<sandbox>/connect', … })`, so zoid runs cross-origin exactly as with
@@ -22,7 +22,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const WAIT_MS = 15_000;
 // esbuild finds pluggy-connect-sdk in node_modules by walking up from here.
 const here = fileURLToPath(new URL('.', import.meta.url));
-const shotDir = mkdtempSync(join(tmpdir(), 'connect-standin-'));
+const shotDir = mkdtempSync(join(tmpdir(), 'widget-standin-'));
 
 type Item = { id: string; status: string; executionStatus?: string; parameter?: { name: string } | null };
 type Credential = { name: string; validation?: string; validationMessage?: string; mfa?: boolean };
@@ -179,7 +179,7 @@ const byName = (name: string) => {
   return found;
 };
 
-describe('Connect stand-in page, driven by the real pluggy-connect-sdk', () => {
+describe('Connect widget stand-in, driven by the real pluggy-connect-sdk', () => {
   // A setup failure (no Chromium, sandbox down) is reported by every test as a failure, never a skip.
   let setupError: unknown;
   beforeEach(() => {
