@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { adminRoutes } from './admin-routes.ts';
 import { TokenIssuer } from './auth.ts';
-import { Clock, iso } from './clock.ts';
+import { Clock, type ClockMode, iso } from './clock.ts';
 import type { RequestLogEntry, SandboxContext } from './context.ts';
 import {
   DEFAULT_API_KEY_TTL_SECONDS,
@@ -60,8 +60,10 @@ export type SandboxOptions = {
   v2PageSize?: number;
   size?: Partial<WorldSize>;
   webhookRetry?: WebhookRetryOptions;
-  /** Starting clock; it then moves with real time and admin.advanceClock. */
+  /** Starting clock; it then moves with admin.advanceClock and (clock 'wall') real time. */
   now?: Date;
+  /** 'wall' (default) or 'manual': time stands still until admin.advanceClock (tests). */
+  clock?: ClockMode;
   logger?: Logger;
 };
 
@@ -90,7 +92,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       `size asks for ${size.transactionsPerAccount * accounts} transactions per item; max ${MAX_ROWS_PER_WORLD}`,
     );
   }
-  const clock = new Clock(opts.now);
+  const clock = new Clock(opts.now, opts.clock);
   const store = new Store(seed);
   const clientId = opts.clientId ?? DEFAULT_CLIENT_ID;
   const clientSecret = opts.clientSecret ?? DEFAULT_CLIENT_SECRET;

@@ -115,7 +115,7 @@ export function createAdmin(ctx: SandboxContext, requestLog: RequestLogEntry[]):
   };
   const withPaymentData = (item: ItemState) => item.products.includes('PAYMENT_DATA');
 
-  const waitForItemStatus = (itemId: string, status: ItemStatus, timeoutMs = 10_000): Promise<Item> =>
+  const waitForItemStatus = (itemId: string, status: ItemStatus, timeoutMs = 20_000): Promise<Item> =>
     new Promise((resolve, reject) => {
       const current = store.items.get(itemId);
       if (!current) {

@@ -22,7 +22,9 @@ describe('webhook deliveries', () => {
       stepDelayMs: 2,
       now: new Date('2025-03-10T15:00:00.000Z'),
       size: { transactionsPerAccount: 60 },
-      webhookRetry: { attempts: 4, delaysMs: [5, 10, 20], timeoutMs: 300 },
+      // The one hanging receiver (/slow) costs one timeout; a short one would turn slow answers on a
+      // busy machine into extra attempts and break the attempt counts below.
+      webhookRetry: { attempts: 4, delaysMs: [5, 10, 20], timeoutMs: 5_000 },
     });
     api = client(sb.url, await apiKey(sb.url));
     hub = await startReceiver();
