@@ -7,6 +7,7 @@ import type { Clock } from './clock.ts';
 import type { WorldSize } from './world/model.ts';
 import type { Faults } from './faults.ts';
 import type { Executor } from './items/execution.ts';
+import type { ConsentSessions } from './mockbank/sessions.ts';
 import type { Store } from './store.ts';
 import type { Deliverer } from './webhooks/deliver.ts';
 import type { Notifier } from './webhooks/events.ts';
@@ -26,6 +27,8 @@ export type SandboxContext = {
   deliverer: Deliverer;
   notifier: Notifier;
   executor: Executor;
+  /** Open Finance consent pages (MockBank). */
+  consents: ConsentSessions;
   logger: Logger;
   /** Base URL once listening (no trailing slash). */
   baseUrl(): string;

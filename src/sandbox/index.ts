@@ -23,6 +23,8 @@ import {
 import { DEFAULT_SIZE, MAX_ROWS_PER_WORLD, type WorldSize } from './world/model.ts';
 import { Faults } from './faults.ts';
 import { Executor } from './items/execution.ts';
+import { ConsentSessions } from './mockbank/sessions.ts';
+import { mockbankRoutes } from './routes/mockbank.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { authRoutes } from './routes/auth.ts';
 import { widgetStandinRoutes } from './routes/widget-standin.ts';
@@ -99,7 +101,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const deliverer = new Deliverer(clock, logger, opts.webhookRetry);
   let baseUrl = '';
   const notifier = new Notifier(store, deliverer, clientId, () => baseUrl);
+  const consents = new ConsentSessions();
   const executor = new Executor({
+    consents,
+    baseUrl: () => baseUrl,
     store,
     clock,
     notifier,
@@ -122,6 +127,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     deliverer,
     notifier,
     executor,
+    consents,
     logger,
     baseUrl: () => baseUrl,
     logRequest(method, path, status) {
@@ -140,6 +146,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   productRoutes(api, ctx);
   webhookRoutes(api, ctx);
   widgetStandinRoutes(api);
+  mockbankRoutes(api, ctx);
   const adminRouter = new Router();
   adminRoutes(adminRouter, ctx, admin);
 

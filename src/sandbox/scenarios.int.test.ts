@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Sandbox, startSandbox } from './index.ts';
+import { MOCKBANK_PASSWORD, MOCKBANK_USER } from './mockbank/sessions.ts';
 import { apiKey, call, client, startReceiver } from './test-helpers.ts';
 
 /**
@@ -118,7 +119,15 @@ describe('scenarios', () => {
       expect.any(String),
     );
 
+    // Renewing means consenting again at the institution (MockBank).
     await api.patch(`/items/${item.id}`, {});
+    const waiting = await sb.admin.waitForItemStatus(item.id, 'WAITING_USER_INPUT');
+    const consent = await fetch(waiting.parameter!.data!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ email: MOCKBANK_USER, password: MOCKBANK_PASSWORD, decision: 'approve' }),
+    });
+    expect(consent.status).toBe(200);
     await sb.admin.waitForItemStatus(item.id, 'UPDATED');
     expect((await api.get(`/accounts?itemId=${item.id}`)).body.total).toBeGreaterThan(0);
     expect((await api.get(`/consents?itemId=${item.id}`)).body.results[0].revokedAt).toBeNull();

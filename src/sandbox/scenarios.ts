@@ -127,6 +127,15 @@ export function createAdmin(ctx: SandboxContext, requestLog: RequestLogEntry[]):
         return;
       }
       const FINAL: ItemStatus[] = ['UPDATED', 'LOGIN_ERROR', 'OUTDATED'];
+      // Already settled elsewhere (the execution ended before the caller started waiting).
+      if (!current.running && FINAL.includes(current.status)) {
+        reject(
+          new ScenarioError(
+            `item ${itemId} settled at ${current.status}/${current.executionStatus} while waiting for ${status}`,
+          ),
+        );
+        return;
+      }
       const cleanup = () => {
         clearTimeout(timer);
         executor.events.off('change', onChange);

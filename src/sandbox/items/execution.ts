@@ -22,7 +22,16 @@ import type { TxRow } from '../world/rows.ts';
 import type { ItemState, Store, TriggeredBy } from '../store.ts';
 import type { ProductType, StatusDetail } from '../types.ts';
 import type { Notifier } from '../webhooks/events.ts';
-import { type Failure, failure, loginOutcome, type Outcome, SANDBOX_MFA, type Success } from './outcomes.ts';
+import type { ConsentDecision, ConsentSessions } from '../mockbank/sessions.ts';
+import {
+  type Failure,
+  failure,
+  loginOutcome,
+  needsMultipleApproval,
+  type Outcome,
+  SANDBOX_MFA,
+  type Success,
+} from './outcomes.ts';
 
 type Trigger = {
   kind: 'create' | 'update' | 'auto';
@@ -35,6 +44,8 @@ type Trigger = {
 const AUTO_SYNC_EVERY_MS = 24 * HOUR_MS;
 /** How long a WAITING_USER_INPUT prompt stays open (sandbox clock). (unverified) Pluggy's value. */
 const MFA_TIMEOUT_MS = 5 * 60_000;
+/** How long an Open Finance consent page waits for the user. (unverified) Pluggy's value. */
+export const CONSENT_TIMEOUT_MS = 10 * 60_000;
 
 const PRODUCT_STEPS: [ProductType, string][] = [
   ['ACCOUNTS', 'ACCOUNTS_IN_PROGRESS'],
@@ -77,6 +88,9 @@ type ExecutorDeps = {
   seed: number;
   size: WorldSize;
   stepDelayMs: number;
+  consents: ConsentSessions;
+  /** The sandbox's base URL (consent pages live on it). */
+  baseUrl: () => string;
 };
 
 export class Executor {
@@ -160,6 +174,16 @@ export class Executor {
     // A 1-step MFA value is good for one login only: the next PATCH must bring a fresh one.
     if (style === 'mfa-1-step') delete item.parameters.token;
 
+    if (style === 'open-finance' && this.needsConsent(item, trigger)) {
+      const decision = await this.askConsent(item, trigger, run);
+      if (decision === null) return this.finishFailure(item, trigger, failure('USER_INPUT_TIMEOUT'));
+      if (decision === 'denied') {
+        return this.finishFailure(item, trigger, failure('USER_AUTHORIZATION_NOT_GRANTED'));
+      }
+      this.touch(item, { status: 'UPDATING', executionStatus: 'LOGIN_IN_PROGRESS', parameter: null });
+      await this.step(run, trigger);
+    }
+
     if (style === 'mfa-2-step') {
       const expiresAt = this.d.clock.nowMs() + MFA_TIMEOUT_MS;
       this.touch(item, {
@@ -186,10 +210,10 @@ export class Executor {
     this.finishSuccess(item, trigger, outcome);
   }
 
-  private waitMfa(run: Run, deadline: number): Promise<string | null> {
+  private waitMfa(run: Run, deadline: number, realTimeoutMs = MFA_TIMEOUT_MS): Promise<string | null> {
     run.mfaDeadline = deadline;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => settle(null), MFA_TIMEOUT_MS);
+      const timer = setTimeout(() => settle(null), realTimeoutMs);
       const settle = (answer: string | null) => {
         clearTimeout(timer);
         run.mfa = null;
@@ -204,10 +228,60 @@ export class Executor {
     });
   }
 
+  /**
+   * An Open Finance login needs the user's consent at the institution when the item has none (first
+   * connection, or after a revocation). Auto-syncs never ask: nobody is there to answer; instant runs
+   * (admin.createItemNow, advanceClock) consent on the user's behalf.
+   */
+  private needsConsent(item: ItemState, trigger: Trigger): boolean {
+    if (trigger.instant || trigger.kind === 'auto') return false;
+    return !item.consent || item.consent.revokedAt !== null;
+  }
+
+  /**
+   * WAITING_USER_INPUT with an `oauth` parameter whose `data` is the consent page's URL (part 01 §4.6;
+   * shape unverified), until the page brings a decision or the prompt expires (null).
+   */
+  private async askConsent(item: ItemState, trigger: Trigger, run: Run): Promise<ConsentDecision | null> {
+    const expiresAt = this.d.clock.nowMs() + CONSENT_TIMEOUT_MS;
+    let settle: ((answer: string | null) => void) | null = null;
+    const session = this.d.consents.open({
+      itemId: item.id,
+      connectorName: item.connector.name,
+      redirectUri: item.oauthRedirectUri,
+      multipleApproval: needsMultipleApproval(item.parameters),
+      expiresAt,
+      decide: (decision) => settle?.(decision),
+    });
+    this.touch(item, {
+      status: 'WAITING_USER_INPUT',
+      executionStatus: 'WAITING_USER_INPUT',
+      parameter: {
+        name: 'oauth_code',
+        label: `Autorize o acesso em ${item.connector.name}`,
+        type: 'oauth',
+        instructions: 'Abra o link, entre no seu banco e autorize o compartilhamento dos dados.',
+        data: `${this.d.baseUrl()}/mockbank/consent/${session.id}`,
+        expiresAt: iso(expiresAt),
+      },
+    });
+    this.d.notifier.item(item, 'item/waiting_user_input', trigger.triggeredBy);
+    const wait = this.waitMfa(run, expiresAt, CONSENT_TIMEOUT_MS);
+    settle = run.mfa;
+    try {
+      const answer = await wait;
+      return answer === 'approved' || answer === 'denied' ? answer : null;
+    } finally {
+      this.d.consents.close(session.id);
+    }
+  }
+
   /** POST /items/{id}/mfa: false when the item is not waiting for input. */
   submitMfa(item: ItemState, answer: string): boolean {
     const run = this.runs.get(item.id);
     if (!run?.mfa) return false;
+    // An Open Finance consent is given at the institution's page, not through /mfa.
+    if (item.parameter?.type === 'oauth') return false;
     // Answer at once with the state the execution moves to, as Pluggy's response does.
     this.touch(item, { status: 'UPDATING', executionStatus: 'LOGIN_MFA_IN_PROGRESS', parameter: null });
     run.mfa(answer);

@@ -12,6 +12,16 @@ export const SANDBOX_PASSWORD = 'password-ok';
 export const SANDBOX_MFA = '123456';
 /** Open Finance sandbox CPF whose multi-approval consent is rejected (part 03 §4.4). */
 const REJECTED_CPF = '05117767055';
+/** Open Finance sandbox CPF whose multi-approval consent is approved (part 03 §4.4). */
+const APPROVED_MULTI_CPF = '23824264030';
+
+/** The CPF/CNPJ an Open Finance item logs in with, digits only. */
+export const openFinanceDocument = (params: Record<string, string>): string =>
+  (params.cpf ?? params.cnpj ?? '').replace(/\D/g, '');
+
+/** A multiple-approval ("múltipla alçada") document: other approvers decide after the user. */
+export const needsMultipleApproval = (params: Record<string, string>): boolean =>
+  [REJECTED_CPF, APPROVED_MULTI_CPF].includes(openFinanceDocument(params));
 
 export type Success = {
   kind: 'success';
@@ -145,7 +155,7 @@ function pluggyBankOutcome(user: string): Outcome {
 export function loginOutcome(connector: Connector, params: Record<string, string>): Outcome {
   const style: LoginStyle = loginStyle(connector);
   if (style === 'open-finance') {
-    const doc = (params.cpf ?? params.cnpj ?? '').replace(/\D/g, '');
+    const doc = openFinanceDocument(params);
     return doc === REJECTED_CPF ? failure('USER_AUTHORIZATION_NOT_GRANTED') : { kind: 'success' };
   }
   if (style === 'institution' || (style === 'mfa-2-step' && !connector.isSandbox)) return { kind: 'success' };
