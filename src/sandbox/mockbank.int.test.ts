@@ -54,7 +54,9 @@ describe('Open Finance consent (MockBank)', () => {
   }
 
   it('waits with an oauth parameter; approving at MockBank resumes to UPDATED and redirects to oauthRedirectUri', async () => {
-    const item = await waitingItem('761.092.776-73', { oauthRedirectUri: 'https://app.example/of/callback?x=1' });
+    const item = await waitingItem('761.092.776-73', {
+      oauthRedirectUri: 'https://app.example/of/callback?x=1',
+    });
     expect(item).toMatchObject({
       executionStatus: 'WAITING_USER_INPUT',
       oauthRedirectUri: 'https://app.example/of/callback?x=1',
@@ -63,9 +65,12 @@ describe('Open Finance consent (MockBank)', () => {
     const url = item.parameter!.data!;
     expect(url.startsWith(sb.url)).toBe(true);
     await sb.admin.waitForDeliveries();
-    expect(hub.events('/all').filter((e) => e.itemId === item.id).map((e) => e.event)).toContain(
-      'item/waiting_user_input',
-    );
+    expect(
+      hub
+        .events('/all')
+        .filter((e) => e.itemId === item.id)
+        .map((e) => e.event),
+    ).toContain('item/waiting_user_input');
 
     const pageRes = await fetch(url);
     expect(pageRes.status).toBe(200);
@@ -85,7 +90,11 @@ describe('Open Finance consent (MockBank)', () => {
     expect(ok.status).toBe(302);
     const back = new URL(ok.location!);
     expect(`${back.origin}${back.pathname}`).toBe('https://app.example/of/callback');
-    expect(Object.fromEntries(back.searchParams)).toEqual({ x: '1', code: expect.any(String), state: item.id });
+    expect(Object.fromEntries(back.searchParams)).toEqual({
+      x: '1',
+      code: expect.any(String),
+      state: item.id,
+    });
 
     const done = await sb.admin.waitForItemStatus(item.id, 'UPDATED');
     expect(done).toMatchObject({ executionStatus: 'SUCCESS', parameter: null, error: null });
@@ -98,9 +107,8 @@ describe('Open Finance consent (MockBank)', () => {
   });
 
   it('takes oauthRedirectUri from the connect token when the item does not give one', async () => {
-    const token = (
-      await api.post('/connect_token', { options: { oauthRedirectUri: 'myapp://of-done' } })
-    ).body.accessToken as string;
+    const token = (await api.post('/connect_token', { options: { oauthRedirectUri: 'myapp://of-done' } }))
+      .body.accessToken as string;
     const widget = client(sb.url, token);
     const created = await widget.post('/items', { connectorId: 600, parameters: { cpf: '761.092.776-73' } });
     const item = await sb.admin.waitForItemStatus(created.body.id, 'WAITING_USER_INPUT');
@@ -124,7 +132,12 @@ describe('Open Finance consent (MockBank)', () => {
       parameter: null,
     });
     await sb.admin.waitForDeliveries();
-    expect(hub.events('/all').filter((e) => e.itemId === item.id).map((e) => e.event)).toContain('item/error');
+    expect(
+      hub
+        .events('/all')
+        .filter((e) => e.itemId === item.id)
+        .map((e) => e.event),
+    ).toContain('item/error');
   });
 
   it('no decision before the prompt expires: OUTDATED / USER_INPUT_TIMEOUT, and the page is closed', async () => {

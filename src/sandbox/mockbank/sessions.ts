@@ -56,7 +56,7 @@ export class ConsentSessions {
   /** The decision from the page; false when the session is not open any more. */
   decide(id: string, decision: ConsentDecision): boolean {
     const s = this.byId.get(id);
-    if (!s || s.state !== 'open') return false;
+    if (s?.state !== 'open') return false;
     s.state = decision;
     s.decide(decision);
     return true;
