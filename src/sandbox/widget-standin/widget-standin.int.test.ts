@@ -17,6 +17,7 @@ import { type Browser, chromium, type FrameLocator, type Page } from 'playwright
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from '../defaults.ts';
 import { startSandbox } from '../index.ts';
+import { MOCKBANK_PASSWORD, MOCKBANK_USER } from '../mockbank/sessions.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const WAIT_MS = 15_000;
@@ -348,6 +349,52 @@ describe('Connect widget stand-in, driven by the real pluggy-connect-sdk', () =>
       expect(error.message).toEqual(expect.any(String));
       expect(error.data?.item.status).toBe('LOGIN_ERROR');
       await frame.getByRole('button', { name: 'Try again' }).waitFor({ timeout: WAIT_MS });
+    });
+  });
+
+  /** Opens the consent window from the widget and decides there as the user. */
+  async function consentAtMockBank(page: Page, frame: FrameLocator, decision: 'Autorizar' | 'Negar') {
+    const of = byName('Sandbox Open Finance');
+    await login(frame, of, { cpf: '761.092.776-73' });
+    await frame.getByRole('button', { name: 'Connect' }).click({ timeout: WAIT_MS });
+    const go = frame.getByRole('button', { name: `Go to ${of.name}` });
+    await go.waitFor({ timeout: WAIT_MS });
+    const [popup] = await Promise.all([
+      page.context().waitForEvent('page', { timeout: WAIT_MS }),
+      go.click(),
+    ]);
+    await popup.waitForLoadState('domcontentloaded', { timeout: WAIT_MS });
+    expect(popup.url()).toContain('/mockbank/consent/');
+    if (decision === 'Autorizar') {
+      await popup.locator('#email').fill(MOCKBANK_USER, { timeout: WAIT_MS });
+      await popup.locator('#password').fill(MOCKBANK_PASSWORD, { timeout: WAIT_MS });
+    }
+    await popup.getByRole('button', { name: decision }).click({ timeout: WAIT_MS });
+    await popup.getByTestId('mockbank-result').waitFor({ timeout: WAIT_MS });
+  }
+
+  it('Open Finance: the widget opens the MockBank consent window; approving there ends in onSuccess', async () => {
+    await withWidget(
+      'open-finance-approve',
+      { connectToken: await connectToken() },
+      async ({ page, frame }) => {
+        await consentAtMockBank(page, frame, 'Autorizar');
+        const result = await outcome(page);
+        expect(result.kind, summary(result)).toBe('success');
+        expect((result as Extract<Outcome, { kind: 'success' }>).data.item.status).toBe('UPDATED');
+      },
+    );
+  });
+
+  it('Open Finance: denying at MockBank ends in onError with USER_AUTHORIZATION_NOT_GRANTED', async () => {
+    await withWidget('open-finance-deny', { connectToken: await connectToken() }, async ({ page, frame }) => {
+      await consentAtMockBank(page, frame, 'Negar');
+      const result = await outcome(page);
+      expect(result.kind, summary(result)).toBe('error');
+      expect((result as Extract<Outcome, { kind: 'error' }>).data.data?.item).toMatchObject({
+        status: 'LOGIN_ERROR',
+        executionStatus: 'USER_AUTHORIZATION_NOT_GRANTED',
+      });
     });
   });
 
