@@ -105,6 +105,16 @@ export function adminRoutes(router: Router, ctx: SandboxContext, admin: SandboxA
     await admin.requireRelogin(params.id ?? '');
     return {};
   });
+  add('POST', '/items/:id/require-user-action', async ({ params }) => {
+    await admin.requireUserAction(params.id ?? '');
+    return {};
+  });
+  add('POST', '/items/:id/user-action', async ({ params, body }) => {
+    const approve = obj(body).approve;
+    if (typeof approve !== 'boolean') throw new ScenarioError('approve must be true or false');
+    await admin.resolveUserAction(params.id ?? '', approve);
+    return {};
+  });
   add('POST', '/items/:id/revoke-consent', async ({ params }) => {
     await admin.revokeConsent(params.id ?? '');
     return {};

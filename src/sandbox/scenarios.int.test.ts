@@ -133,6 +133,61 @@ describe('scenarios', () => {
     expect((await api.get(`/consents?itemId=${item.id}`)).body.results[0].revokedAt).toBeNull();
   });
 
+  it('WAITING_USER_ACTION: userAction + item/waiting_user_action until the user approves, refuses or lets it expire', async () => {
+    const created = await api.post('/items', {
+      connectorId: 2,
+      parameters: { user: 'user-ok-user-action', password: 'password-ok' },
+    });
+    const waiting = await sb.admin.waitForItemStatus(created.body.id, 'WAITING_USER_ACTION');
+    expect(waiting).toMatchObject({
+      executionStatus: 'WAITING_USER_ACTION',
+      parameter: null,
+      userAction: {
+        instructions: expect.any(String),
+        type: 'authorize-access',
+        expiresAt: expect.any(String),
+      },
+    });
+    expect((await eventsFor(waiting.id)).map((e) => e.event)).toEqual(['item/waiting_user_action']);
+    // Not an MFA prompt.
+    expect((await api.post(`/items/${waiting.id}/mfa`, { token: '123456' })).status).toBe(400);
+    await sb.admin.resolveUserAction(waiting.id, true);
+    const done = await sb.admin.waitForItemStatus(waiting.id, 'UPDATED');
+    expect(done.userAction).toBeNull();
+    expect((await eventsFor(waiting.id)).map((e) => e.event)).toEqual([
+      'item/waiting_user_action',
+      'item/login_succeeded',
+      'item/created',
+    ]);
+    await expect(sb.admin.resolveUserAction(waiting.id, true)).rejects.toThrow(/not waiting/);
+
+    // An existing item, over HTTP: the next PATCH asks; refusing fails the login.
+    expect((await call(sb.url, 'POST', `/__sandbox/items/${waiting.id}/require-user-action`)).status).toBe(
+      200,
+    );
+    await api.patch(`/items/${waiting.id}`, {});
+    await sb.admin.waitForItemStatus(waiting.id, 'WAITING_USER_ACTION');
+    const refused = await call(sb.url, 'POST', `/__sandbox/items/${waiting.id}/user-action`, {
+      body: { approve: false },
+    });
+    expect(refused.status).toBe(200);
+    await expect(sb.admin.waitForItemStatus(waiting.id, 'UPDATED')).rejects.toThrow(/settled at LOGIN_ERROR/);
+    expect((await api.get(`/items/${waiting.id}`)).body).toMatchObject({
+      executionStatus: 'USER_AUTHORIZATION_NOT_GRANTED',
+      userAction: null,
+    });
+
+    // Nobody answers before it expires (sandbox clock).
+    const late = await api.post('/items', {
+      connectorId: 2,
+      parameters: { user: 'user-ok-user-action', password: 'password-ok' },
+    });
+    const pending = await sb.admin.waitForItemStatus(late.body.id, 'WAITING_USER_ACTION');
+    await sb.admin.advanceClock(Date.parse(pending.userAction!.expiresAt!) - sb.admin.now().getTime() + 1);
+    await expect(sb.admin.waitForItemStatus(pending.id, 'UPDATED')).rejects.toThrow(/settled at OUTDATED/);
+    expect((await api.get(`/items/${pending.id}`)).body.executionStatus).toBe('USER_AUTHORIZATION_PENDING');
+  });
+
   it('waitForItemStatus rejects when the execution settles elsewhere', async () => {
     const r = await api.post('/items', {
       connectorId: 2,

@@ -44,6 +44,10 @@ export type SandboxAdmin = {
   restateCardBill(itemId: string, accountId?: string): Promise<{ deleted: string[]; created: string[] }>;
   deleteTransactions(itemId: string, ids: string[]): Promise<void>;
   requireRelogin(itemId: string): Promise<void>;
+  /** The item's next login (PATCH) stops at WAITING_USER_ACTION until resolveUserAction. */
+  requireUserAction(itemId: string): Promise<void>;
+  /** The user approved (true) or refused (false) the access in the bank's app. */
+  resolveUserAction(itemId: string, approve: boolean): Promise<void>;
   revokeConsent(itemId: string): Promise<void>;
   advanceClock(ms: number): Promise<void>;
   now(): Date;
@@ -308,6 +312,17 @@ export function createAdmin(ctx: SandboxContext, requestLog: RequestLogEntry[]):
         lastExecutionEndedAt: now,
       });
       notifier.item(item, 'item/error', 'SYNC', error);
+    },
+
+    async requireUserAction(itemId) {
+      itemOf(itemId).userActionNext = true;
+    },
+
+    async resolveUserAction(itemId, approve) {
+      const item = itemOf(itemId);
+      if (!executor.resolveUserAction(item, approve ? 'approved' : 'denied')) {
+        throw new ScenarioError(`item ${itemId} is not waiting for a user action (${item.status})`, 409);
+      }
     },
 
     async revokeConsent(itemId) {

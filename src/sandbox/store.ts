@@ -41,6 +41,7 @@ export type ItemState = {
   consecutiveFailedLoginAttempts: number;
   statusDetail: StatusDetail | null;
   parameter: ConnectorCredential | null;
+  userAction: Item['userAction'];
   nextAutoSyncAt: number | null;
   autoSyncDisabledAt: number | null;
   products: ProductType[];
@@ -52,6 +53,8 @@ export type ItemState = {
   connectTokenId: string | null;
   /** admin.requireRelogin: stored credentials stop working until new parameters arrive. */
   credentialsInvalid: boolean;
+  /** admin.requireUserAction: the next login stops at WAITING_USER_ACTION. */
+  userActionNext: boolean;
   /** An execution is running (UPDATING / WAITING_USER_INPUT). */
   running: boolean;
   lastExecutionEndedAt: number | null;
@@ -186,7 +189,7 @@ export class Store {
       consecutiveFailedLoginAttempts: item.consecutiveFailedLoginAttempts,
       statusDetail: item.statusDetail,
       parameter: item.parameter,
-      userAction: null,
+      userAction: item.userAction,
       nextAutoSyncAt: item.nextAutoSyncAt === null ? null : iso(item.nextAutoSyncAt),
       autoSyncDisabledAt: item.autoSyncDisabledAt === null ? null : iso(item.autoSyncDisabledAt),
       consentExpiresAt: item.consent?.expiresAt ?? null,

@@ -123,7 +123,13 @@ export class Executor {
     const run: Run = { cancelled: false, timer: null, wake: null, mfa: null, mfaDeadline: 0 };
     this.runs.set(item.id, run);
     item.running = true;
-    this.touch(item, { status: 'UPDATING', executionStatus: 'CREATED', error: null, parameter: null });
+    this.touch(item, {
+      status: 'UPDATING',
+      executionStatus: 'CREATED',
+      error: null,
+      parameter: null,
+      userAction: null,
+    });
     return this.execute(item, trigger, run)
       .catch((err: unknown) => {
         if (err instanceof Cancelled) return;
@@ -200,6 +206,16 @@ export class Executor {
     }
 
     if (outcome.kind === 'failure') return this.finishFailure(item, trigger, outcome);
+    if ((outcome.userAction || item.userActionNext) && !trigger.instant && trigger.kind !== 'auto') {
+      item.userActionNext = false;
+      const decision = await this.askUserAction(item, trigger, run);
+      if (decision === null) return this.finishFailure(item, trigger, failure('USER_ACTION_TIMEOUT'));
+      if (decision === 'denied') {
+        return this.finishFailure(item, trigger, failure('USER_AUTHORIZATION_NOT_GRANTED'));
+      }
+      this.touch(item, { status: 'UPDATING', executionStatus: 'LOGIN_IN_PROGRESS', userAction: null });
+      await this.step(run, trigger);
+    }
     this.d.notifier.item(item, 'item/login_succeeded', trigger.triggeredBy);
 
     for (const [product, status] of PRODUCT_STEPS) {
@@ -276,12 +292,41 @@ export class Executor {
     }
   }
 
+  /**
+   * WAITING_USER_ACTION with `userAction` (part 01 §4.2) and item/waiting_user_action, until
+   * admin.resolveUserAction answers (the user approved or refused in the bank's app) or it expires.
+   */
+  private async askUserAction(item: ItemState, trigger: Trigger, run: Run): Promise<ConsentDecision | null> {
+    const expiresAt = this.d.clock.nowMs() + CONSENT_TIMEOUT_MS;
+    this.touch(item, {
+      status: 'WAITING_USER_ACTION',
+      executionStatus: 'WAITING_USER_ACTION',
+      userAction: {
+        instructions: `Abra o aplicativo de ${item.connector.name} e autorize o acesso da Pluggy.`,
+        type: 'authorize-access',
+        attributes: { channel: 'APP' },
+        expiresAt: iso(expiresAt),
+      },
+    });
+    this.d.notifier.item(item, 'item/waiting_user_action', trigger.triggeredBy);
+    const answer = await this.waitMfa(run, expiresAt, CONSENT_TIMEOUT_MS);
+    return answer === 'approved' || answer === 'denied' ? answer : null;
+  }
+
+  /** admin.resolveUserAction: false when the item is not waiting for a user action. */
+  resolveUserAction(item: ItemState, decision: ConsentDecision): boolean {
+    const run = this.runs.get(item.id);
+    if (!run?.mfa || item.status !== 'WAITING_USER_ACTION') return false;
+    run.mfa(decision);
+    return true;
+  }
+
   /** POST /items/{id}/mfa: false when the item is not waiting for input. */
   submitMfa(item: ItemState, answer: string): boolean {
     const run = this.runs.get(item.id);
     if (!run?.mfa) return false;
     // An Open Finance consent is given at the institution's page, not through /mfa.
-    if (item.parameter?.type === 'oauth') return false;
+    if (item.parameter?.type === 'oauth' || item.status === 'WAITING_USER_ACTION') return false;
     // Answer at once with the state the execution moves to, as Pluggy's response does.
     this.touch(item, { status: 'UPDATING', executionStatus: 'LOGIN_MFA_IN_PROGRESS', parameter: null });
     run.mfa(answer);
@@ -379,6 +424,7 @@ export class Executor {
       consecutiveFailedLoginAttempts: 0,
       credentialsInvalid: false,
       parameter: null,
+      userAction: null,
       statusDetail: this.statusDetail(item, outcome, now),
       nextAutoSyncAt: this.autoSyncable(item) ? now + AUTO_SYNC_EVERY_MS : null,
       lastExecutionEndedAt: now,
@@ -416,7 +462,7 @@ export class Executor {
     );
     // The item/error payload names the credential involved while the prompt is still known.
     this.d.notifier.item(item, 'item/error', trigger.triggeredBy, error);
-    if (item.parameter) this.touch(item, { parameter: null });
+    if (item.parameter || item.userAction) this.touch(item, { parameter: null, userAction: null });
   }
 
   newConsent(item: ItemState, now: number): void {

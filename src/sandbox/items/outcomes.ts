@@ -29,6 +29,8 @@ export type Success = {
   volumeMultiplier?: number;
   skipBankAccounts?: boolean;
   warning?: boolean;
+  /** The login needs an out-of-band approval first (WAITING_USER_ACTION). */
+  userAction?: boolean;
 };
 export type Failure = {
   kind: 'failure';
@@ -96,6 +98,12 @@ const FAILURES: Record<string, Omit<Failure, 'kind'>> = {
     providerMessage: 'Autorize o acesso no aplicativo do banco e tente novamente.',
     attributes: { authorizationChannel: 'APP' },
   },
+  // (unverified) an out-of-band approval never given: OUTDATED / USER_AUTHORIZATION_PENDING.
+  USER_ACTION_TIMEOUT: {
+    status: 'OUTDATED',
+    code: 'USER_AUTHORIZATION_PENDING',
+    message: 'The access was not authorized at the institution in time',
+  },
   USER_INPUT_TIMEOUT: {
     status: 'OUTDATED',
     code: 'USER_INPUT_TIMEOUT',
@@ -119,6 +127,9 @@ function pluggyBankOutcome(user: string): Outcome {
       return { kind: 'success', skipBankAccounts: true };
     case 'user-ok-account-warning':
       return { kind: 'success', warning: true };
+    // The sandbox's own username (Pluggy documents none): approve the access out of band first.
+    case 'user-ok-user-action':
+      return { kind: 'success', userAction: true };
     case 'user-logged':
       return failure('ALREADY_LOGGED_IN');
     case 'user-locked':

@@ -81,6 +81,8 @@ export function newItem(
     consecutiveFailedLoginAttempts: 0,
     statusDetail: null,
     parameter: null,
+    userAction: null,
+    userActionNext: false,
     nextAutoSyncAt: null,
     autoSyncDisabledAt: null,
     credentialsInvalid: false,
