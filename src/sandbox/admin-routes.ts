@@ -121,6 +121,14 @@ export function adminRoutes(router: Router, ctx: SandboxContext, admin: SandboxA
   });
 
   add('GET', '/clock', () => ({ now: admin.now().toISOString() }));
+  add('PUT', '/refresh-limits', ({ body }) => {
+    const b = obj(body);
+    admin.setRefreshLimits({
+      patchesPerMinute: optNum(b.patchesPerMinute, 'patchesPerMinute'),
+      minUpdateIntervalHours: optNum(b.minUpdateIntervalHours, 'minUpdateIntervalHours'),
+    });
+    return {};
+  });
   add('POST', '/clock/advance', async ({ body }) => {
     await admin.advanceClock(optNum(obj(body).ms, 'ms') ?? 0);
     return { now: admin.now().toISOString() };

@@ -7,6 +7,7 @@ import type { Clock } from './clock.ts';
 import type { WorldSize } from './world/model.ts';
 import type { Faults } from './faults.ts';
 import type { Executor } from './items/execution.ts';
+import type { RefreshLimiter } from './refresh-limits.ts';
 import type { ConsentSessions } from './mockbank/sessions.ts';
 import type { Store } from './store.ts';
 import type { Deliverer } from './webhooks/deliver.ts';
@@ -29,6 +30,8 @@ export type SandboxContext = {
   executor: Executor;
   /** Open Finance consent pages (MockBank). */
   consents: ConsentSessions;
+  /** Pluggy's PATCH rate limit and minimum refresh interval (off unless asked for). */
+  refreshLimits: RefreshLimiter;
   logger: Logger;
   /** Base URL once listening (no trailing slash). */
   baseUrl(): string;

@@ -24,6 +24,7 @@ import { DEFAULT_SIZE, MAX_ROWS_PER_WORLD, type WorldSize } from './world/model.
 import { Faults } from './faults.ts';
 import { Executor } from './items/execution.ts';
 import { ConsentSessions } from './mockbank/sessions.ts';
+import { type RefreshLimits, RefreshLimiter } from './refresh-limits.ts';
 import { mockbankRoutes } from './routes/mockbank.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -42,6 +43,7 @@ import { Notifier } from './webhooks/events.ts';
 export type { FaultRule, DeliveryView, SandboxAdmin } from './scenarios.ts';
 export type { Account, Connector, Item, ItemStatus, Transaction, Webhook } from './types.ts';
 export type { RequestLogEntry } from './context.ts';
+export { PLUGGY_REFRESH_LIMITS, type RefreshLimits } from './refresh-limits.ts';
 export { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from './defaults.ts';
 
 export type SandboxOptions = {
@@ -64,6 +66,8 @@ export type SandboxOptions = {
   webhookRetry?: WebhookRetryOptions;
   /** Starting clock; it then moves with admin.advanceClock and (clock 'wall') real time. */
   now?: Date;
+  /** PATCH /items limits (429 / 409); default none. PLUGGY_REFRESH_LIMITS gives Pluggy's. */
+  refreshLimits?: RefreshLimits;
   /** 'wall' (default) or 'manual': time stands still until admin.advanceClock (tests). */
   clock?: ClockMode;
   logger?: Logger;
@@ -128,6 +132,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     notifier,
     executor,
     consents,
+    refreshLimits: new RefreshLimiter(clock, opts.refreshLimits),
     logger,
     baseUrl: () => baseUrl,
     logRequest(method, path, status) {

@@ -5,6 +5,7 @@
  * deletions, a login that stops working, a revoked consent, the clock moving (auto-syncs),
  * a connector's health changing. Plus test helpers: faults, request log, deliveries, ground truth.
  */
+import type { RefreshLimits } from './refresh-limits.ts';
 import { DAY_MS, dayStart, iso } from './clock.ts';
 import type { RequestLogEntry, SandboxContext } from './context.ts';
 import { loginStyle } from './world/connectors.ts';
@@ -50,6 +51,8 @@ export type SandboxAdmin = {
   resolveUserAction(itemId: string, approve: boolean): Promise<void>;
   revokeConsent(itemId: string): Promise<void>;
   advanceClock(ms: number): Promise<void>;
+  /** Switch Pluggy's refresh limits on/off at run time (see refresh-limits.ts); resets the windows. */
+  setRefreshLimits(limits: RefreshLimits): void;
   now(): Date;
   setConnectorStatus(connectorId: number, status: ConnectorHealthStatus): Promise<void>;
   deliveries(): DeliveryView[];
@@ -364,6 +367,14 @@ export function createAdmin(ctx: SandboxContext, requestLog: RequestLogEntry[]):
     },
 
     now: () => clock.now(),
+
+    setRefreshLimits(limits) {
+      try {
+        ctx.refreshLimits.set(limits);
+      } catch (err) {
+        throw new ScenarioError((err as Error).message);
+      }
+    },
 
     async setConnectorStatus(connectorId, status) {
       const c = store.connectors.get(connectorId);
