@@ -81,7 +81,10 @@ export function adminRoutes(router: Router, ctx: SandboxContext, admin: SandboxA
       optNum(query.get('timeoutMs') ?? undefined, 'timeoutMs'),
     ),
   );
-  add('GET', '/items/:id/truth', ({ params }) => admin.truth(params.id ?? ''));
+  // ?summary: counts and exact sums per account instead of every row.
+  add('GET', '/items/:id/truth', ({ params, query }) =>
+    query.has('summary') ? admin.truthSummary(params.id ?? '') : admin.truth(params.id ?? ''),
+  );
   add('POST', '/items/:id/transactions', ({ params, body }) => {
     const b = obj(body);
     return admin.addTransactions(params.id ?? '', {

@@ -40,7 +40,7 @@ import { Store } from './store.ts';
 import { Deliverer, type WebhookRetryOptions } from './webhooks/deliver.ts';
 import { Notifier } from './webhooks/events.ts';
 
-export type { FaultRule, DeliveryView, SandboxAdmin } from './scenarios.ts';
+export type { AccountSummary, FaultRule, DeliveryView, SandboxAdmin, TruthSummary } from './scenarios.ts';
 export type { Account, Connector, Item, ItemStatus, Transaction, Webhook } from './types.ts';
 export type { RequestLogEntry } from './context.ts';
 export { PLUGGY_REFRESH_LIMITS, type RefreshLimits } from './refresh-limits.ts';

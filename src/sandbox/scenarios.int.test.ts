@@ -222,6 +222,49 @@ describe('scenarios', () => {
     expect(sb.admin.requests().some((r) => r.path.startsWith('/__sandbox'))).toBe(false);
   });
 
+  it('GET /__sandbox/items/:id/truth?summary: counts and exact sums per account, matching the rows', async () => {
+    const item = await sb.admin.createItemNow({});
+    await sb.admin.addTransactions(item.id, { count: 3 });
+    const full = sb.admin.truth(item.id);
+    const res = await call(sb.url, 'GET', `/__sandbox/items/${item.id}/truth?summary`);
+    expect(res.status).toBe(200);
+    const summary = res.body;
+    expect(summary.itemId).toBe(item.id);
+    expect(summary.accounts.map((a: { id: string }) => a.id)).toEqual(full.accounts.map((a) => a.id));
+    // Integer cents from the served decimals: exact, whatever the row count.
+    const toCents = (v: number | string) => Math.round(Number(v) * 100);
+    const asDecimal = (c: number) =>
+      `${c < 0 ? '-' : ''}${Math.floor(Math.abs(c) / 100)}.${String(Math.abs(c) % 100).padStart(2, '0')}`;
+    let total = 0;
+    for (const acct of full.accounts) {
+      const rows = full.transactionsByAccount[acct.id]!;
+      const sum = (list: typeof rows) => list.reduce((s, t) => s + toCents(t.amount), 0);
+      const posted = rows.filter((t) => t.status === 'POSTED');
+      total += sum(rows);
+      expect(summary.accounts.find((a: { id: string }) => a.id === acct.id)).toEqual({
+        id: acct.id,
+        type: acct.type,
+        subtype: acct.subtype,
+        balance: asDecimal(toCents(acct.balance)),
+        transactions: rows.length,
+        posted: posted.length,
+        pending: rows.length - posted.length,
+        amountSum: asDecimal(sum(rows)),
+        postedAmountSum: asDecimal(sum(posted)),
+        pendingAmountSum: asDecimal(sum(rows) - sum(posted)),
+        firstDate: rows[0]?.date ?? null,
+        lastDate: rows.at(-1)?.date ?? null,
+        bills: expect.any(Number),
+      });
+    }
+    expect(summary.totals).toEqual({
+      accounts: full.accounts.length,
+      transactions: Object.values(full.transactionsByAccount).reduce((n, r) => n + r.length, 0),
+      amountSum: asDecimal(total),
+    });
+    expect(summary.accounts.find((a: { type: string }) => a.type === 'CREDIT').bills).toBeGreaterThan(0);
+  });
+
   it('refuses fault rules and numbers that are not numbers (400 naming the field)', async () => {
     for (const [rule, field] of [
       [{ rate: Number.NaN }, 'rate'],

@@ -37,6 +37,8 @@ export type SandboxAdmin = {
   }): Promise<Item>;
   waitForItemStatus(itemId: string, status: ItemStatus, timeoutMs?: number): Promise<Item>;
   truth(itemId: string): { accounts: Account[]; transactionsByAccount: Record<string, Transaction[]> };
+  /** Counts and exact sums (decimal strings) per account: what a synced copy must add up to. */
+  truthSummary(itemId: string): TruthSummary;
   addTransactions(
     itemId: string,
     opts?: { accountId?: string; count?: number; backdatedDays?: number },
@@ -58,6 +60,38 @@ export type SandboxAdmin = {
   deliveries(): DeliveryView[];
   waitForDeliveries(timeoutMs?: number): Promise<void>;
 };
+
+export type AccountSummary = {
+  id: string;
+  type: string;
+  subtype: string;
+  /** The account's balance as served, exact (decimal string). */
+  balance: string;
+  transactions: number;
+  posted: number;
+  pending: number;
+  /** Sum of `amount` over all / posted / pending rows, exact (decimal strings). */
+  amountSum: string;
+  postedAmountSum: string;
+  pendingAmountSum: string;
+  /** Earliest and latest transaction date (ISO), null without rows. */
+  firstDate: string | null;
+  lastDate: string | null;
+  /** Closed card bills (cards), 0 for bank accounts. */
+  bills: number;
+};
+export type TruthSummary = {
+  itemId: string;
+  accounts: AccountSummary[];
+  totals: { accounts: number; transactions: number; amountSum: string };
+};
+
+/** Integer cents → exact decimal string ('-1234.05'); money never goes through floating point. */
+function decimal(cents: number): string {
+  const sign = cents < 0 ? '-' : '';
+  const abs = Math.abs(cents);
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}
 
 /** A scenario call that cannot be honoured (unknown item, wrong account kind…). */
 export class ScenarioError extends Error {
@@ -213,6 +247,50 @@ export function createAdmin(ctx: SandboxContext, requestLog: RequestLogEntry[]):
         transactionsByAccount[a.account.id] = a.rows.map((r) => toTransaction(r, withPaymentData(item)));
       }
       return { accounts: accounts.map((a) => structuredClone(a.account)), transactionsByAccount };
+    },
+
+    truthSummary(itemId) {
+      const item = itemOf(itemId);
+      const accounts = (item.world?.accounts ?? []).map((a): AccountSummary => {
+        let all = 0;
+        let posted = 0;
+        let postedCount = 0;
+        for (const r of a.rows) {
+          all += r.amount;
+          if (r.status === 'POSTED') {
+            posted += r.amount;
+            postedCount += 1;
+          }
+        }
+        const first = a.rows[0];
+        const last = a.rows[a.rows.length - 1];
+        return {
+          id: a.account.id,
+          type: a.account.type,
+          subtype: a.account.subtype,
+          balance: decimal(Math.round(a.account.balance * 100)),
+          transactions: a.rows.length,
+          posted: postedCount,
+          pending: a.rows.length - postedCount,
+          amountSum: decimal(all),
+          postedAmountSum: decimal(posted),
+          pendingAmountSum: decimal(all - posted),
+          firstDate: first ? iso(first.date) : null,
+          lastDate: last ? iso(last.date) : null,
+          bills: a.bills.length,
+        };
+      });
+      let total = 0;
+      for (const a of item.world?.accounts ?? []) for (const r of a.rows) total += r.amount;
+      return {
+        itemId: item.id,
+        accounts,
+        totals: {
+          accounts: accounts.length,
+          transactions: accounts.reduce((n, a) => n + a.transactions, 0),
+          amountSum: decimal(total),
+        },
+      };
     },
 
     async addTransactions(itemId, opts = {}) {
