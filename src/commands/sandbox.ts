@@ -14,6 +14,7 @@ Runs the local Pluggy sandbox until Ctrl-C. Options:
   --size-card-accounts N      card accounts per item (default 1)
   --size-transactions N       transactions per account (default 400)
   --size-history-months N     months of history (default 13)
+  --state-file PATH           keep items, data, webhooks and clock in this file across restarts
   --log-level L               info | debug | warn … (default info)
 `;
 
@@ -39,6 +40,7 @@ export async function run(argv: string[] = []): Promise<void> {
       'size-transactions': { type: 'string' },
       'size-history-months': { type: 'string' },
       'log-level': { type: 'string' },
+      'state-file': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -68,6 +70,7 @@ export async function run(argv: string[] = []): Promise<void> {
       now,
       size,
       logger,
+      ...(values['state-file'] ? { stateFile: values['state-file'] } : {}),
     });
   } catch (err) {
     // A taken port is an operator's situation, not a bug: its message says what to do, no stack.

@@ -28,6 +28,17 @@ export class Clock {
     return new Date(this.nowMs());
   }
 
+  /** Where the clock stands relative to real time (wall) or absolutely (manual): sandbox state files. */
+  saved(): { mode: ClockMode; offsetMs: number } {
+    return { mode: this.manual ? 'manual' : 'wall', offsetMs: this.offsetMs };
+  }
+
+  /** Continue a saved clock (same mode); never moves it backwards. */
+  restore(saved: { mode: ClockMode; offsetMs: number }): void {
+    const then = saved.mode === 'manual' ? saved.offsetMs : Date.now() + saved.offsetMs;
+    this.advanceTo(then);
+  }
+
   /** Jump forward (never backwards). */
   advanceTo(ms: number): void {
     const delta = ms - this.nowMs();

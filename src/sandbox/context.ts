@@ -36,4 +36,6 @@ export type SandboxContext = {
   /** Base URL once listening (no trailing slash). */
   baseUrl(): string;
   logRequest(method: string, path: string, status: number): void;
+  /** Something may have changed (a non-GET request, an admin call): saves state when a state file is set. */
+  changed(): void;
 };

@@ -24,6 +24,7 @@ import { DEFAULT_SIZE, MAX_ROWS_PER_WORLD, type WorldSize } from './world/model.
 import { Faults } from './faults.ts';
 import { Executor } from './items/execution.ts';
 import { ConsentSessions } from './mockbank/sessions.ts';
+import { loadState, StateSaver } from './persist.ts';
 import { type RefreshLimits, RefreshLimiter } from './refresh-limits.ts';
 import { mockbankRoutes } from './routes/mockbank.ts';
 import { accountRoutes } from './routes/accounts.ts';
@@ -66,6 +67,11 @@ export type SandboxOptions = {
   webhookRetry?: WebhookRetryOptions;
   /** Starting clock; it then moves with admin.advanceClock and (clock 'wall') real time. */
   now?: Date;
+  /**
+   * Keep items, their data, webhooks, connector health and the clock in this JSON file across
+   * restarts (created if missing). The seed must stay the same.
+   */
+  stateFile?: string;
   /** PATCH /items limits (429 / 409); default none. PLUGGY_REFRESH_LIMITS gives Pluggy's. */
   refreshLimits?: RefreshLimits;
   /** 'wall' (default) or 'manual': time stands still until admin.advanceClock (tests). */
@@ -135,12 +141,37 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     refreshLimits: new RefreshLimiter(clock, opts.refreshLimits),
     logger,
     baseUrl: () => baseUrl,
+    changed() {
+      saver?.changed();
+    },
     logRequest(method, path, status) {
       requestLog.push({ method, path, status, at: iso(clock.nowMs()) });
       if (requestLog.length > TRIM_REQUEST_LOG_AT) requestLog.splice(0, requestLog.length - MAX_REQUEST_LOG);
     },
   };
+  let saver: StateSaver | undefined;
+  if (opts.stateFile) {
+    if (loadState(ctx, opts.stateFile)) logger.info({ file: opts.stateFile }, 'sandbox state loaded');
+    saver = new StateSaver(ctx, opts.stateFile);
+    const s = saver;
+    // Executions change items asynchronously (status steps, auto-syncs).
+    executor.events.on('change', () => s.changed());
+  }
   const admin = createAdmin(ctx, requestLog);
+  if (saver) {
+    // In-process scenario calls (sb.admin.*) change state without an HTTP request.
+    const s = saver;
+    const record = admin as unknown as Record<string, unknown>;
+    for (const [name, fn] of Object.entries(record)) {
+      if (typeof fn !== 'function') continue;
+      record[name] = (...args: unknown[]) => {
+        const out = (fn as (...a: unknown[]) => unknown).apply(admin, args);
+        s.changed();
+        if (out instanceof Promise) void out.finally(() => s.changed()).catch(() => undefined);
+        return out;
+      };
+    }
+  }
 
   const api = new Router();
   authRoutes(api, ctx);
@@ -200,6 +231,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     close() {
       closed ??= new Promise<void>((resolve) => {
         clearInterval(autoSync);
+        saver?.flush();
         executor.cancelAll();
         deliverer.close();
         server.close(() => resolve());

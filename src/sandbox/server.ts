@@ -219,6 +219,7 @@ export function createHttpServer(ctx: SandboxContext, api: Router, admin: Router
       }
     } finally {
       if (!isAdmin) ctx.logRequest(method, path, status);
+      if (method !== 'GET' && method !== 'HEAD') ctx.changed();
     }
   };
 

@@ -96,6 +96,15 @@ export class Store {
     this.ids = Rng.derive(seed, 'misc-ids');
   }
 
+  /** The last item ordinal given out (sandbox state files). */
+  lastOrdinal(): number {
+    return this.ordinal;
+  }
+
+  restoreOrdinal(ordinal: number): void {
+    this.ordinal = Math.max(this.ordinal, ordinal);
+  }
+
   nextItemOrdinal(): { ordinal: number; id: string } {
     this.ordinal += 1;
     return { ordinal: this.ordinal, id: Rng.derive(this.seed, 'item', this.ordinal).uuid() };

@@ -18,6 +18,13 @@ import {
 import { cents, type Template } from './rows.ts';
 import type { Counterparty, Holder } from './model.ts';
 
+export type SavedTemplateBook = {
+  cache: [string, number][];
+  people: Counterparty[];
+  companies: Counterparty[];
+  employer: number;
+};
+
 /** Shared descriptive parts of rows, cached per world so 200k rows point at a few hundred objects. */
 export class TemplateBook {
   private readonly cache = new Map<string, Template>();
@@ -40,6 +47,29 @@ export class TemplateBook {
       return { name: `${a} ${b} Ltda`, doc: makeCnpj(rng), docType: 'CNPJ' as const, bank: rng.pick(BANKS) };
     });
     this.employer = this.companies[0]!;
+  }
+
+  /** The book's parts for a sandbox state file; templates as indexes (`index` numbers them). */
+  toSaved(index: (t: Template) => number): SavedTemplateBook {
+    return {
+      cache: [...this.cache].map(([key, t]) => [key, index(t)]),
+      people: this.people,
+      companies: this.companies,
+      employer: this.companies.indexOf(this.employer),
+    };
+  }
+
+  /** A book as saved, over the world's holder and its restored templates. */
+  static fromSaved(saved: SavedTemplateBook, holder: Holder, templates: Template[]): TemplateBook {
+    const book = Object.create(TemplateBook.prototype) as TemplateBook;
+    Object.assign(book, {
+      cache: new Map(saved.cache.map(([key, i]) => [key, templates[i]!])),
+      people: saved.people,
+      companies: saved.companies,
+      employer: saved.companies[saved.employer] ?? saved.companies[0],
+      holder,
+    });
+    return book;
   }
 
   private get(key: string, make: () => Template): Template {
