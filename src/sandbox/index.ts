@@ -231,7 +231,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     close() {
       closed ??= new Promise<void>((resolve) => {
         clearInterval(autoSync);
-        saver?.flush();
+        saver?.close();
         executor.cancelAll();
         deliverer.close();
         server.close(() => resolve());

@@ -171,6 +171,7 @@ export function loadState(ctx: SandboxContext, file: string): boolean {
 /** Saves `ctx`'s state to `file` a moment after each change (coalesced), and at once on flush. */
 export class StateSaver {
   private timer: NodeJS.Timeout | null = null;
+  private closed = false;
 
   constructor(
     private readonly ctx: SandboxContext,
@@ -180,7 +181,7 @@ export class StateSaver {
   }
 
   changed(): void {
-    if (this.timer) return;
+    if (this.timer || this.closed) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       this.write();
@@ -188,11 +189,13 @@ export class StateSaver {
     this.timer.unref();
   }
 
-  /** Writes now (close), cancelling a pending save. */
-  flush(): void {
+  /** Writes now and stops saving (the sandbox closes). */
+  close(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.closed) return;
     this.write();
+    this.closed = true;
   }
 
   private write(): void {
