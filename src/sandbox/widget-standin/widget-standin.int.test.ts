@@ -20,7 +20,8 @@ import { startSandbox } from '../index.ts';
 import { MOCKBANK_PASSWORD, MOCKBANK_USER } from '../mockbank/sessions.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const WAIT_MS = 15_000;
+// Generous: one step of a browser on two busy cores can take seconds; a whole case, tens of seconds.
+const WAIT_MS = 20_000;
 // esbuild finds pluggy-connect-sdk in node_modules by walking up from here.
 const here = fileURLToPath(new URL('.', import.meta.url));
 const shotDir = mkdtempSync(join(tmpdir(), 'widget-standin-'));
@@ -180,7 +181,7 @@ const byName = (name: string) => {
   return found;
 };
 
-describe('Connect widget stand-in, driven by the real pluggy-connect-sdk', () => {
+describe('Connect widget stand-in, driven by the real pluggy-connect-sdk', { timeout: 120_000 }, () => {
   // A setup failure (no Chromium, sandbox down) is reported by every test as a failure, never a skip.
   let setupError: unknown;
   beforeEach(() => {
