@@ -51,6 +51,8 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     if (!baseUrl) {
       sandbox = await startSandbox({
         port: config.sandboxPort,
+        clientId: config.pluggy.clientId,
+        clientSecret: config.pluggy.clientSecret,
         logger: logger.child({ component: 'sandbox' }),
       });
       stops.push(() => sandbox!.close());

@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '../config.ts';
 import { createLogger } from '../log.ts';
 import { type Sandbox, startSandbox } from '../sandbox/index.ts';
 
@@ -15,6 +14,7 @@ Runs the local Pluggy sandbox until Ctrl-C. Options:
   --size-card-accounts N      card accounts per item (default 1)
   --size-transactions N       transactions per account (default 400)
   --size-history-months N     months of history (default 13)
+  --state-file PATH           keep items, data, webhooks and clock in this file across restarts
   --log-level L               info | debug | warn … (default info)
 `;
 
@@ -40,6 +40,7 @@ export async function run(argv: string[] = []): Promise<void> {
       'size-transactions': { type: 'string' },
       'size-history-months': { type: 'string' },
       'log-level': { type: 'string' },
+      'state-file': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -69,6 +70,7 @@ export async function run(argv: string[] = []): Promise<void> {
       now,
       size,
       logger,
+      ...(values['state-file'] ? { stateFile: values['state-file'] } : {}),
     });
   } catch (err) {
     // A taken port is an operator's situation, not a bug: its message says what to do, no stack.
@@ -81,8 +83,8 @@ export async function run(argv: string[] = []): Promise<void> {
     [
       `Pluggy sandbox listening at ${sandbox.url}`,
       `  PLUGGY_BASE_URL=${sandbox.url}`,
-      `  clientId:     ${SANDBOX_CLIENT_ID}`,
-      `  clientSecret: ${SANDBOX_CLIENT_SECRET}`,
+      `  clientId:     ${sandbox.credentials.clientId}`,
+      `  clientSecret: ${sandbox.credentials.clientSecret}`,
       '  sandbox logins: user-ok / password-ok (MFA 123456); admin API under /__sandbox',
       `  Connect stand-in page: ${sandbox.url}/connect`,
       '',

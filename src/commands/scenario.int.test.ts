@@ -56,6 +56,46 @@ describe('scenario command drives a running sandbox', () => {
     expect(sandbox.admin.now().getTime() - t0).toBeGreaterThanOrEqual(2 * 3_600_000);
   });
 
+  it('summarises an item, asks for and answers a user action, switches refresh limits', async () => {
+    const item = (await scenario('create-item')) as { id: string };
+    const summary = (await scenario('summary', item.id)) as {
+      itemId: string;
+      totals: { transactions: number };
+    };
+    expect(summary.itemId).toBe(item.id);
+    expect(summary).toEqual(sandbox.admin.truthSummary(item.id));
+    expect(summary.totals.transactions).toBeGreaterThan(0);
+
+    await scenario('require-user-action', item.id);
+    const key = (
+      await (
+        await fetch(`${sandbox.url}/auth`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(sandbox.credentials),
+        })
+      ).json()
+    ).apiKey as string;
+    await fetch(`${sandbox.url}/items/${item.id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', 'x-api-key': key },
+      body: '{}',
+    });
+    await sandbox.admin.waitForItemStatus(item.id, 'WAITING_USER_ACTION');
+    await scenario('user-action', item.id, 'approve');
+    await sandbox.admin.waitForItemStatus(item.id, 'UPDATED');
+
+    await scenario('refresh-limits', '--patches-per-minute', '20', '--min-update-interval-hours', '24');
+    const early = await fetch(`${sandbox.url}/items/${item.id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', 'x-api-key': key },
+      body: '{}',
+    });
+    expect(early.status).toBe(409);
+    expect(early.headers.get('ratelimit-limit')).toBe('20');
+    await scenario('refresh-limits');
+  });
+
   it('injects a fault that the Pluggy API then answers with, and clears it', async () => {
     await scenario('fault', '--path', '/categories', '--status', '503', '--times', '1');
     expect((await fetch(`${sandbox.url}/categories`)).status).toBe(503);

@@ -17,6 +17,11 @@ const USAGE = `usage: npm run cli -- scenario <name> [args] [--sandbox URL]
   delete-transactions <itemId> <id>…     rows disappear (transactions/deleted)
   relogin <itemId>                       the item needs a new login (LOGIN_ERROR, item/error)
   revoke-consent <itemId>                the consent is revoked (data endpoints answer empty)
+  require-user-action <itemId>           the next login waits for an approval in the bank's app
+  user-action <itemId> <approve|deny>    the user answers that approval (WAITING_USER_ACTION ends)
+  summary <itemId>                       per account: row counts and exact sums (what a sync must match)
+  refresh-limits [--patches-per-minute N] [--min-update-interval-hours H]
+                                         Pluggy's PATCH /items limits (429 / 409); no flags: off
   advance-clock <duration>               move the clock (e.g. 90m, 6h, 2d); due auto-syncs run
   connector-status <id> <ONLINE|UNSTABLE|OFFLINE>
                                          connector health changes (connector/status_updated)
@@ -60,6 +65,8 @@ export async function run(argv: string[]): Promise<void> {
       latency: { type: 'string' },
       drop: { type: 'boolean' },
       'expire-key': { type: 'boolean' },
+      'patches-per-minute': { type: 'string' },
+      'min-update-interval-hours': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -72,7 +79,17 @@ export async function run(argv: string[]): Promise<void> {
   const base = `${values.sandbox!.replace(/\/+$/, '')}/__sandbox`;
   /** An optional numeric flag; anything else is a usage error (a NaN would make e.g. a dead fault rule). */
   const num = (
-    flag: 'connector' | 'count' | 'backdated-days' | 'status' | 'rate' | 'times' | 'latency' | 'retry-after',
+    flag:
+      | 'connector'
+      | 'count'
+      | 'backdated-days'
+      | 'status'
+      | 'rate'
+      | 'times'
+      | 'latency'
+      | 'retry-after'
+      | 'patches-per-minute'
+      | 'min-update-interval-hours',
   ) => {
     const v = values[flag];
     if (v === undefined) return undefined;
@@ -154,6 +171,27 @@ export async function run(argv: string[]): Promise<void> {
         break;
       case 'revoke-consent':
         out = await call('POST', `/items/${need(0, 'itemId')}/revoke-consent`);
+        break;
+      case 'require-user-action':
+        out = await call('POST', `/items/${need(0, 'itemId')}/require-user-action`);
+        break;
+      case 'user-action': {
+        const answer = need(1, 'approve or deny');
+        if (answer !== 'approve' && answer !== 'deny')
+          throw new UsageError(`user-action: ${answer}? approve or deny`);
+        out = await call('POST', `/items/${need(0, 'itemId')}/user-action`, {
+          approve: answer === 'approve',
+        });
+        break;
+      }
+      case 'summary':
+        out = await call('GET', `/items/${need(0, 'itemId')}/truth?summary`);
+        break;
+      case 'refresh-limits':
+        out = await call('PUT', '/refresh-limits', {
+          patchesPerMinute: num('patches-per-minute'),
+          minUpdateIntervalHours: num('min-update-interval-hours'),
+        });
         break;
       case 'advance-clock':
         out = await call('POST', '/clock/advance', { ms: parseDuration(need(0, 'duration')) });

@@ -81,7 +81,10 @@ export function adminRoutes(router: Router, ctx: SandboxContext, admin: SandboxA
       optNum(query.get('timeoutMs') ?? undefined, 'timeoutMs'),
     ),
   );
-  add('GET', '/items/:id/truth', ({ params }) => admin.truth(params.id ?? ''));
+  // ?summary: counts and exact sums per account instead of every row.
+  add('GET', '/items/:id/truth', ({ params, query }) =>
+    query.has('summary') ? admin.truthSummary(params.id ?? '') : admin.truth(params.id ?? ''),
+  );
   add('POST', '/items/:id/transactions', ({ params, body }) => {
     const b = obj(body);
     return admin.addTransactions(params.id ?? '', {
@@ -105,12 +108,30 @@ export function adminRoutes(router: Router, ctx: SandboxContext, admin: SandboxA
     await admin.requireRelogin(params.id ?? '');
     return {};
   });
+  add('POST', '/items/:id/require-user-action', async ({ params }) => {
+    await admin.requireUserAction(params.id ?? '');
+    return {};
+  });
+  add('POST', '/items/:id/user-action', async ({ params, body }) => {
+    const approve = obj(body).approve;
+    if (typeof approve !== 'boolean') throw new ScenarioError('approve must be true or false');
+    await admin.resolveUserAction(params.id ?? '', approve);
+    return {};
+  });
   add('POST', '/items/:id/revoke-consent', async ({ params }) => {
     await admin.revokeConsent(params.id ?? '');
     return {};
   });
 
   add('GET', '/clock', () => ({ now: admin.now().toISOString() }));
+  add('PUT', '/refresh-limits', ({ body }) => {
+    const b = obj(body);
+    admin.setRefreshLimits({
+      patchesPerMinute: optNum(b.patchesPerMinute, 'patchesPerMinute'),
+      minUpdateIntervalHours: optNum(b.minUpdateIntervalHours, 'minUpdateIntervalHours'),
+    });
+    return {};
+  });
   add('POST', '/clock/advance', async ({ body }) => {
     await admin.advanceClock(optNum(obj(body).ms, 'ms') ?? 0);
     return { now: admin.now().toISOString() };

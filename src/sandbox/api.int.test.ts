@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SANDBOX_CLIENT_ID } from '../config.ts';
+import { DEFAULT_CLIENT_ID } from './defaults.ts';
 import { type Sandbox, startSandbox } from './index.ts';
 import { apiKey, type Call, call, client, ISO_RE } from './test-helpers.ts';
 
@@ -44,19 +44,19 @@ describe('sandbox HTTP API', () => {
     it('issues a 3-segment JWT apiKey with clientId and a 2 h numeric exp', () => {
       const claims = decode(key);
       expect(key.split('.')).toHaveLength(3);
-      expect(claims.clientId).toBe(SANDBOX_CLIENT_ID);
+      expect(claims.clientId).toBe(DEFAULT_CLIENT_ID);
       expect(claims.exp - claims.iat).toBe(7200);
     });
 
     it('answers a wrong pair with 401 CLIENT_KEYS_UNAUTHORIZED and a missing field with 400', async () => {
       const wrong = await call(sb.url, 'POST', '/auth', {
-        body: { clientId: SANDBOX_CLIENT_ID, clientSecret: 'nope' },
+        body: { clientId: DEFAULT_CLIENT_ID, clientSecret: 'nope' },
       });
       expect(wrong).toMatchObject({
         status: 401,
         body: { code: 401, codeDescription: 'CLIENT_KEYS_UNAUTHORIZED', message: 'Client keys are invalid' },
       });
-      const missing = await call(sb.url, 'POST', '/auth', { body: { clientId: SANDBOX_CLIENT_ID } });
+      const missing = await call(sb.url, 'POST', '/auth', { body: { clientId: DEFAULT_CLIENT_ID } });
       expect(missing.status).toBe(400);
       expect(missing.body).toEqual({ code: 400, message: 'clientSecret should not be empty' });
     });
@@ -306,7 +306,7 @@ describe('sandbox HTTP API', () => {
       });
       const claims = decode(r.body.accessToken);
       expect(claims).toMatchObject({
-        clientId: SANDBOX_CLIENT_ID,
+        clientId: DEFAULT_CLIENT_ID,
         clientUserId: 'cu-9',
         webhookUrl: 'http://localhost:9/hook',
       });
@@ -538,7 +538,7 @@ describe('sandbox HTTP API', () => {
     });
   });
 
-  describe('Connect page files', () => {
+  describe('Connect widget stand-in files', () => {
     it('serves the page, zoid from node_modules, and never leaves the folder', async () => {
       const page = await call(sb.url, 'GET', '/connect');
       expect(page.status).toBe(200);
@@ -553,7 +553,7 @@ describe('sandbox HTTP API', () => {
         '/connect/%2e%2e/%2e%2e/package.json',
         '/connect/missing.js',
         // The page's own test lives in the folder; only what a browser loads is served.
-        '/connect/connect.int.test.ts',
+        '/connect/widget-standin.int.test.ts',
       ]) {
         expect((await call(sb.url, 'GET', path)).status).toBe(404);
       }

@@ -1,21 +1,42 @@
 /**
- * The sandbox's clock: real time plus an offset. It starts at `now` (or real now) and moves only
- * with real time and `advance` (admin.advanceClock). Every timestamp the sandbox serves comes from it.
- * API-key and connect-token expiry deliberately use the real wall clock instead (see auth.ts).
+ * `wall`: real time plus an offset (moves with real time and admin.advanceClock). `manual`: stands
+ * still until admin.advanceClock moves it, so a test's timestamps do not depend on how fast a busy
+ * machine runs it.
+ */
+export type ClockMode = 'wall' | 'manual';
+
+/**
+ * The sandbox's clock. It starts at `now` (or real now) and moves with `advanceTo`
+ * (admin.advanceClock) and, in `wall` mode, with real time. Every timestamp the sandbox serves comes
+ * from it. API-key and connect-token expiry deliberately use the real wall clock instead (see auth.ts).
  */
 export class Clock {
   private offsetMs: number;
+  private readonly manual: boolean;
 
-  constructor(start?: Date) {
-    this.offsetMs = start ? start.getTime() - Date.now() : 0;
+  constructor(start?: Date, mode: ClockMode = 'wall') {
+    this.manual = mode === 'manual';
+    const startMs = start ? start.getTime() : Date.now();
+    this.offsetMs = this.manual ? startMs : startMs - Date.now();
   }
 
   nowMs(): number {
-    return Date.now() + this.offsetMs;
+    return this.manual ? this.offsetMs : Date.now() + this.offsetMs;
   }
 
   now(): Date {
     return new Date(this.nowMs());
+  }
+
+  /** Where the clock stands relative to real time (wall) or absolutely (manual): sandbox state files. */
+  saved(): { mode: ClockMode; offsetMs: number } {
+    return { mode: this.manual ? 'manual' : 'wall', offsetMs: this.offsetMs };
+  }
+
+  /** Continue a saved clock (same mode); never moves it backwards. */
+  restore(saved: { mode: ClockMode; offsetMs: number }): void {
+    const then = saved.mode === 'manual' ? saved.offsetMs : Date.now() + saved.offsetMs;
+    this.advanceTo(then);
   }
 
   /** Jump forward (never backwards). */

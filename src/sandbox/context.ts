@@ -4,9 +4,11 @@
 import type { Logger } from 'pino';
 import type { TokenIssuer } from './auth.ts';
 import type { Clock } from './clock.ts';
-import type { WorldSize } from './world/generate.ts';
+import type { WorldSize } from './world/model.ts';
 import type { Faults } from './faults.ts';
 import type { Executor } from './items/execution.ts';
+import type { RefreshLimiter } from './refresh-limits.ts';
+import type { ConsentSessions } from './mockbank/sessions.ts';
 import type { Store } from './store.ts';
 import type { Deliverer } from './webhooks/deliver.ts';
 import type { Notifier } from './webhooks/events.ts';
@@ -26,8 +28,14 @@ export type SandboxContext = {
   deliverer: Deliverer;
   notifier: Notifier;
   executor: Executor;
+  /** Open Finance consent pages (MockBank). */
+  consents: ConsentSessions;
+  /** Pluggy's PATCH rate limit and minimum refresh interval (off unless asked for). */
+  refreshLimits: RefreshLimiter;
   logger: Logger;
   /** Base URL once listening (no trailing slash). */
   baseUrl(): string;
   logRequest(method: string, path: string, status: number): void;
+  /** Something may have changed (a non-GET request, an admin call): saves state when a state file is set. */
+  changed(): void;
 };

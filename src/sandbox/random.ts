@@ -39,6 +39,24 @@ export class Rng {
     for (let i = 0; i < 12; i++) this.u32();
   }
 
+  /** The generator's position (sandbox state files): a restored one continues the same sequence. */
+  state(): [number, number, number, number] {
+    return [this.a, this.b, this.c, this.d];
+  }
+
+  setState([a, b, c, d]: readonly number[]): void {
+    this.a = a ?? 0;
+    this.b = b ?? 0;
+    this.c = c ?? 0;
+    this.d = d ?? 0;
+  }
+
+  static fromState(state: readonly number[]): Rng {
+    const rng = new Rng(0);
+    rng.setState(state);
+    return rng;
+  }
+
   /** Derive an independent generator, e.g. one per item or per purpose. */
   static derive(...parts: (string | number)[]): Rng {
     return new Rng(hashSeed(...parts));

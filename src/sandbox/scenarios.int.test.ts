@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Sandbox, startSandbox } from './index.ts';
+import { MOCKBANK_PASSWORD, MOCKBANK_USER } from './mockbank/sessions.ts';
 import { apiKey, call, client, startReceiver } from './test-helpers.ts';
 
 /**
@@ -18,9 +19,12 @@ describe('scenarios', () => {
   beforeAll(async () => {
     sb = await startSandbox({
       stepDelayMs: 2,
+      // The sandbox's time moves only when a test says so (advanceClock), however slow the machine.
+      clock: 'manual',
       now: new Date('2025-01-20T09:30:00.000Z'),
       size: { transactionsPerAccount: 60 },
-      webhookRetry: { attempts: 2, delaysMs: [5], timeoutMs: 500 },
+      // Nobody hangs here: a generous timeout so a busy machine does not turn one delivery into two.
+      webhookRetry: { attempts: 2, delaysMs: [5], timeoutMs: 20_000 },
     });
     api = client(sb.url, await apiKey(sb.url));
     hub = await startReceiver();
@@ -46,7 +50,7 @@ describe('scenarios', () => {
     const start = sb.admin.now().getTime();
 
     await sb.admin.advanceClock(3 * 24 * HOUR + HOUR);
-    expect(sb.admin.now().getTime() - start).toBeGreaterThanOrEqual(73 * HOUR);
+    expect(sb.admin.now().getTime() - start).toBe(73 * HOUR);
 
     const events = await eventsFor(item.id);
     const updates = events.filter((e) => e.event === 'item/updated');
@@ -115,10 +119,73 @@ describe('scenarios', () => {
       expect.any(String),
     );
 
+    // Renewing means consenting again at the institution (MockBank).
     await api.patch(`/items/${item.id}`, {});
+    const waiting = await sb.admin.waitForItemStatus(item.id, 'WAITING_USER_INPUT');
+    const consent = await fetch(waiting.parameter!.data!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ email: MOCKBANK_USER, password: MOCKBANK_PASSWORD, decision: 'approve' }),
+    });
+    expect(consent.status).toBe(200);
     await sb.admin.waitForItemStatus(item.id, 'UPDATED');
     expect((await api.get(`/accounts?itemId=${item.id}`)).body.total).toBeGreaterThan(0);
     expect((await api.get(`/consents?itemId=${item.id}`)).body.results[0].revokedAt).toBeNull();
+  });
+
+  it('WAITING_USER_ACTION: userAction + item/waiting_user_action until the user approves, refuses or lets it expire', async () => {
+    const created = await api.post('/items', {
+      connectorId: 2,
+      parameters: { user: 'user-ok-user-action', password: 'password-ok' },
+    });
+    const waiting = await sb.admin.waitForItemStatus(created.body.id, 'WAITING_USER_ACTION');
+    expect(waiting).toMatchObject({
+      executionStatus: 'WAITING_USER_ACTION',
+      parameter: null,
+      userAction: {
+        instructions: expect.any(String),
+        type: 'authorize-access',
+        expiresAt: expect.any(String),
+      },
+    });
+    expect((await eventsFor(waiting.id)).map((e) => e.event)).toEqual(['item/waiting_user_action']);
+    // Not an MFA prompt.
+    expect((await api.post(`/items/${waiting.id}/mfa`, { token: '123456' })).status).toBe(400);
+    await sb.admin.resolveUserAction(waiting.id, true);
+    const done = await sb.admin.waitForItemStatus(waiting.id, 'UPDATED');
+    expect(done.userAction).toBeNull();
+    expect((await eventsFor(waiting.id)).map((e) => e.event)).toEqual([
+      'item/waiting_user_action',
+      'item/login_succeeded',
+      'item/created',
+    ]);
+    await expect(sb.admin.resolveUserAction(waiting.id, true)).rejects.toThrow(/not waiting/);
+
+    // An existing item, over HTTP: the next PATCH asks; refusing fails the login.
+    expect((await call(sb.url, 'POST', `/__sandbox/items/${waiting.id}/require-user-action`)).status).toBe(
+      200,
+    );
+    await api.patch(`/items/${waiting.id}`, {});
+    await sb.admin.waitForItemStatus(waiting.id, 'WAITING_USER_ACTION');
+    const refused = await call(sb.url, 'POST', `/__sandbox/items/${waiting.id}/user-action`, {
+      body: { approve: false },
+    });
+    expect(refused.status).toBe(200);
+    await expect(sb.admin.waitForItemStatus(waiting.id, 'UPDATED')).rejects.toThrow(/settled at LOGIN_ERROR/);
+    expect((await api.get(`/items/${waiting.id}`)).body).toMatchObject({
+      executionStatus: 'USER_AUTHORIZATION_NOT_GRANTED',
+      userAction: null,
+    });
+
+    // Nobody answers before it expires (sandbox clock).
+    const late = await api.post('/items', {
+      connectorId: 2,
+      parameters: { user: 'user-ok-user-action', password: 'password-ok' },
+    });
+    const pending = await sb.admin.waitForItemStatus(late.body.id, 'WAITING_USER_ACTION');
+    await sb.admin.advanceClock(Date.parse(pending.userAction!.expiresAt!) - sb.admin.now().getTime() + 1);
+    await expect(sb.admin.waitForItemStatus(pending.id, 'UPDATED')).rejects.toThrow(/settled at OUTDATED/);
+    expect((await api.get(`/items/${pending.id}`)).body.executionStatus).toBe('USER_AUTHORIZATION_PENDING');
   });
 
   it('waitForItemStatus rejects when the execution settles elsewhere', async () => {
@@ -153,6 +220,49 @@ describe('scenarios', () => {
     ).toBe(404);
     // Admin traffic stays out of the Pluggy request log.
     expect(sb.admin.requests().some((r) => r.path.startsWith('/__sandbox'))).toBe(false);
+  });
+
+  it('GET /__sandbox/items/:id/truth?summary: counts and exact sums per account, matching the rows', async () => {
+    const item = await sb.admin.createItemNow({});
+    await sb.admin.addTransactions(item.id, { count: 3 });
+    const full = sb.admin.truth(item.id);
+    const res = await call(sb.url, 'GET', `/__sandbox/items/${item.id}/truth?summary`);
+    expect(res.status).toBe(200);
+    const summary = res.body;
+    expect(summary.itemId).toBe(item.id);
+    expect(summary.accounts.map((a: { id: string }) => a.id)).toEqual(full.accounts.map((a) => a.id));
+    // Integer cents from the served decimals: exact, whatever the row count.
+    const toCents = (v: number | string) => Math.round(Number(v) * 100);
+    const asDecimal = (c: number) =>
+      `${c < 0 ? '-' : ''}${Math.floor(Math.abs(c) / 100)}.${String(Math.abs(c) % 100).padStart(2, '0')}`;
+    let total = 0;
+    for (const acct of full.accounts) {
+      const rows = full.transactionsByAccount[acct.id]!;
+      const sum = (list: typeof rows) => list.reduce((s, t) => s + toCents(t.amount), 0);
+      const posted = rows.filter((t) => t.status === 'POSTED');
+      total += sum(rows);
+      expect(summary.accounts.find((a: { id: string }) => a.id === acct.id)).toEqual({
+        id: acct.id,
+        type: acct.type,
+        subtype: acct.subtype,
+        balance: asDecimal(toCents(acct.balance)),
+        transactions: rows.length,
+        posted: posted.length,
+        pending: rows.length - posted.length,
+        amountSum: asDecimal(sum(rows)),
+        postedAmountSum: asDecimal(sum(posted)),
+        pendingAmountSum: asDecimal(sum(rows) - sum(posted)),
+        firstDate: rows[0]?.date ?? null,
+        lastDate: rows.at(-1)?.date ?? null,
+        bills: expect.any(Number),
+      });
+    }
+    expect(summary.totals).toEqual({
+      accounts: full.accounts.length,
+      transactions: Object.values(full.transactionsByAccount).reduce((n, r) => n + r.length, 0),
+      amountSum: asDecimal(total),
+    });
+    expect(summary.accounts.find((a: { type: string }) => a.type === 'CREDIT').bills).toBeGreaterThan(0);
   });
 
   it('refuses fault rules and numbers that are not numbers (400 naming the field)', async () => {
@@ -229,10 +339,11 @@ describe('a taken port', () => {
 describe('determinism', () => {
   it('gives the same item ids, accounts and transactions for the same seed and clock', async () => {
     const now = new Date('2025-05-05T10:00:00.000Z');
+    const opts = { now, clock: 'manual' as const, size: { transactionsPerAccount: 50 } };
     const [a, b, c] = await Promise.all([
-      startSandbox({ seed: 7, now, size: { transactionsPerAccount: 50 } }),
-      startSandbox({ seed: 7, now, size: { transactionsPerAccount: 50 } }),
-      startSandbox({ seed: 8, now, size: { transactionsPerAccount: 50 } }),
+      startSandbox({ seed: 7, ...opts }),
+      startSandbox({ seed: 7, ...opts }),
+      startSandbox({ seed: 8, ...opts }),
     ]);
     try {
       const [ia, ib, ic] = await Promise.all([a, b, c].map((s) => s.admin.createItemNow({})));
@@ -243,6 +354,8 @@ describe('determinism', () => {
           rows.map((r) => [r.id, r.amount, r.description, r.date]),
         );
       expect(strip(a.admin.truth(ia!.id))).toEqual(strip(b.admin.truth(ib!.id)));
+      // Same clock too: the whole item, timestamps included, is the same.
+      expect(ia).toEqual(ib);
       expect(a.admin.truth(ia!.id).accounts.map((x) => x.id)).toEqual(
         b.admin.truth(ib!.id).accounts.map((x) => x.id),
       );

@@ -5,10 +5,13 @@
  * deletions, a login that stops working, a revoked consent, the clock moving (auto-syncs),
  * a connector's health changing. Plus test helpers: faults, request log, deliveries, ground truth.
  */
+import type { RefreshLimits } from './refresh-limits.ts';
 import { DAY_MS, dayStart, iso } from './clock.ts';
 import type { RequestLogEntry, SandboxContext } from './context.ts';
 import { loginStyle } from './world/connectors.ts';
-import { type AccountState, newRows, refreshBalance } from './world/generate.ts';
+import { refreshBalance } from './world/accounts.ts';
+import { newRows } from './world/activity.ts';
+import type { AccountState } from './world/model.ts';
 import { toTransaction, type TxRow } from './world/rows.ts';
 import type { FaultRule } from './faults.ts';
 import { SANDBOX_MFA, SANDBOX_PASSWORD } from './items/outcomes.ts';
@@ -34,6 +37,8 @@ export type SandboxAdmin = {
   }): Promise<Item>;
   waitForItemStatus(itemId: string, status: ItemStatus, timeoutMs?: number): Promise<Item>;
   truth(itemId: string): { accounts: Account[]; transactionsByAccount: Record<string, Transaction[]> };
+  /** Counts and exact sums (decimal strings) per account: what a synced copy must add up to. */
+  truthSummary(itemId: string): TruthSummary;
   addTransactions(
     itemId: string,
     opts?: { accountId?: string; count?: number; backdatedDays?: number },
@@ -42,13 +47,51 @@ export type SandboxAdmin = {
   restateCardBill(itemId: string, accountId?: string): Promise<{ deleted: string[]; created: string[] }>;
   deleteTransactions(itemId: string, ids: string[]): Promise<void>;
   requireRelogin(itemId: string): Promise<void>;
+  /** The item's next login (PATCH) stops at WAITING_USER_ACTION until resolveUserAction. */
+  requireUserAction(itemId: string): Promise<void>;
+  /** The user approved (true) or refused (false) the access in the bank's app. */
+  resolveUserAction(itemId: string, approve: boolean): Promise<void>;
   revokeConsent(itemId: string): Promise<void>;
   advanceClock(ms: number): Promise<void>;
+  /** Switch Pluggy's refresh limits on/off at run time (see refresh-limits.ts); resets the windows. */
+  setRefreshLimits(limits: RefreshLimits): void;
   now(): Date;
   setConnectorStatus(connectorId: number, status: ConnectorHealthStatus): Promise<void>;
   deliveries(): DeliveryView[];
   waitForDeliveries(timeoutMs?: number): Promise<void>;
 };
+
+export type AccountSummary = {
+  id: string;
+  type: string;
+  subtype: string;
+  /** The account's balance as served, exact (decimal string). */
+  balance: string;
+  transactions: number;
+  posted: number;
+  pending: number;
+  /** Sum of `amount` over all / posted / pending rows, exact (decimal strings). */
+  amountSum: string;
+  postedAmountSum: string;
+  pendingAmountSum: string;
+  /** Earliest and latest transaction date (ISO), null without rows. */
+  firstDate: string | null;
+  lastDate: string | null;
+  /** Closed card bills (cards), 0 for bank accounts. */
+  bills: number;
+};
+export type TruthSummary = {
+  itemId: string;
+  accounts: AccountSummary[];
+  totals: { accounts: number; transactions: number; amountSum: string };
+};
+
+/** Integer cents → exact decimal string ('-1234.05'); money never goes through floating point. */
+function decimal(cents: number): string {
+  const sign = cents < 0 ? '-' : '';
+  const abs = Math.abs(cents);
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}
 
 /** A scenario call that cannot be honoured (unknown item, wrong account kind…). */
 export class ScenarioError extends Error {
@@ -113,7 +156,7 @@ export function createAdmin(ctx: SandboxContext, requestLog: RequestLogEntry[]):
   };
   const withPaymentData = (item: ItemState) => item.products.includes('PAYMENT_DATA');
 
-  const waitForItemStatus = (itemId: string, status: ItemStatus, timeoutMs = 10_000): Promise<Item> =>
+  const waitForItemStatus = (itemId: string, status: ItemStatus, timeoutMs = 20_000): Promise<Item> =>
     new Promise((resolve, reject) => {
       const current = store.items.get(itemId);
       if (!current) {
@@ -125,6 +168,15 @@ export function createAdmin(ctx: SandboxContext, requestLog: RequestLogEntry[]):
         return;
       }
       const FINAL: ItemStatus[] = ['UPDATED', 'LOGIN_ERROR', 'OUTDATED'];
+      // Already settled elsewhere (the execution ended before the caller started waiting).
+      if (!current.running && FINAL.includes(current.status)) {
+        reject(
+          new ScenarioError(
+            `item ${itemId} settled at ${current.status}/${current.executionStatus} while waiting for ${status}`,
+          ),
+        );
+        return;
+      }
       const cleanup = () => {
         clearTimeout(timer);
         executor.events.off('change', onChange);
@@ -195,6 +247,50 @@ export function createAdmin(ctx: SandboxContext, requestLog: RequestLogEntry[]):
         transactionsByAccount[a.account.id] = a.rows.map((r) => toTransaction(r, withPaymentData(item)));
       }
       return { accounts: accounts.map((a) => structuredClone(a.account)), transactionsByAccount };
+    },
+
+    truthSummary(itemId) {
+      const item = itemOf(itemId);
+      const accounts = (item.world?.accounts ?? []).map((a): AccountSummary => {
+        let all = 0;
+        let posted = 0;
+        let postedCount = 0;
+        for (const r of a.rows) {
+          all += r.amount;
+          if (r.status === 'POSTED') {
+            posted += r.amount;
+            postedCount += 1;
+          }
+        }
+        const first = a.rows[0];
+        const last = a.rows[a.rows.length - 1];
+        return {
+          id: a.account.id,
+          type: a.account.type,
+          subtype: a.account.subtype,
+          balance: decimal(Math.round(a.account.balance * 100)),
+          transactions: a.rows.length,
+          posted: postedCount,
+          pending: a.rows.length - postedCount,
+          amountSum: decimal(all),
+          postedAmountSum: decimal(posted),
+          pendingAmountSum: decimal(all - posted),
+          firstDate: first ? iso(first.date) : null,
+          lastDate: last ? iso(last.date) : null,
+          bills: a.bills.length,
+        };
+      });
+      let total = 0;
+      for (const a of item.world?.accounts ?? []) for (const r of a.rows) total += r.amount;
+      return {
+        itemId: item.id,
+        accounts,
+        totals: {
+          accounts: accounts.length,
+          transactions: accounts.reduce((n, a) => n + a.transactions, 0),
+          amountSum: decimal(total),
+        },
+      };
     },
 
     async addTransactions(itemId, opts = {}) {
@@ -299,6 +395,17 @@ export function createAdmin(ctx: SandboxContext, requestLog: RequestLogEntry[]):
       notifier.item(item, 'item/error', 'SYNC', error);
     },
 
+    async requireUserAction(itemId) {
+      itemOf(itemId).userActionNext = true;
+    },
+
+    async resolveUserAction(itemId, approve) {
+      const item = itemOf(itemId);
+      if (!executor.resolveUserAction(item, approve ? 'approved' : 'denied')) {
+        throw new ScenarioError(`item ${itemId} is not waiting for a user action (${item.status})`, 409);
+      }
+    },
+
     async revokeConsent(itemId) {
       const { item } = worldOf(itemId);
       executor.cancel(item);
@@ -338,6 +445,14 @@ export function createAdmin(ctx: SandboxContext, requestLog: RequestLogEntry[]):
     },
 
     now: () => clock.now(),
+
+    setRefreshLimits(limits) {
+      try {
+        ctx.refreshLimits.set(limits);
+      } catch (err) {
+        throw new ScenarioError((err as Error).message);
+      }
+    },
 
     async setConnectorStatus(connectorId, status) {
       const c = store.connectors.get(connectorId);

@@ -1,6 +1,6 @@
 import { PluggyClient } from 'pluggy-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '../config.ts';
+import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from './defaults.ts';
 import { type Sandbox, startSandbox } from './index.ts';
 
 /**
@@ -17,7 +17,7 @@ describe('pluggy-sdk against the sandbox', () => {
     sb = await startSandbox({ stepDelayMs: 3, v2PageSize: 40, size: { transactionsPerAccount: 150 } });
     // The SDK reads the base URL from the environment in its constructor and nowhere else.
     process.env.PLUGGY_API_URL = sb.url;
-    pluggy = new PluggyClient({ clientId: SANDBOX_CLIENT_ID, clientSecret: SANDBOX_CLIENT_SECRET });
+    pluggy = new PluggyClient({ clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET });
   });
   afterAll(async () => {
     if (previous === undefined) delete process.env.PLUGGY_API_URL;

@@ -193,7 +193,13 @@ export function createHttpServer(ctx: SandboxContext, api: Router, admin: Router
       let body: unknown;
       if (method !== 'GET' && method !== 'HEAD') {
         const buf = await readBody(req);
-        if (buf.length > 0) {
+        if (
+          buf.length > 0 &&
+          /^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '')
+        ) {
+          // Only the MockBank consent form posts a plain HTML form; Pluggy's API takes JSON.
+          body = Object.fromEntries(new URLSearchParams(buf.toString('utf8')));
+        } else if (buf.length > 0) {
           try {
             body = JSON.parse(buf.toString('utf8'));
           } catch {
@@ -213,6 +219,7 @@ export function createHttpServer(ctx: SandboxContext, api: Router, admin: Router
       }
     } finally {
       if (!isAdmin) ctx.logRequest(method, path, status);
+      if (method !== 'GET' && method !== 'HEAD') ctx.changed();
     }
   };
 

@@ -6,7 +6,7 @@
 import { iso } from './clock.ts';
 import { buildCategories } from './world/categories.ts';
 import { buildConnectors } from './world/connectors.ts';
-import type { AccountState, World } from './world/generate.ts';
+import type { AccountState, World } from './world/model.ts';
 import { compareRows, type TxRow } from './world/rows.ts';
 import { Rng } from './random.ts';
 import type {
@@ -41,6 +41,7 @@ export type ItemState = {
   consecutiveFailedLoginAttempts: number;
   statusDetail: StatusDetail | null;
   parameter: ConnectorCredential | null;
+  userAction: Item['userAction'];
   nextAutoSyncAt: number | null;
   autoSyncDisabledAt: number | null;
   products: ProductType[];
@@ -52,6 +53,8 @@ export type ItemState = {
   connectTokenId: string | null;
   /** admin.requireRelogin: stored credentials stop working until new parameters arrive. */
   credentialsInvalid: boolean;
+  /** admin.requireUserAction: the next login stops at WAITING_USER_ACTION. */
+  userActionNext: boolean;
   /** An execution is running (UPDATING / WAITING_USER_INPUT). */
   running: boolean;
   lastExecutionEndedAt: number | null;
@@ -91,6 +94,15 @@ export class Store {
 
   constructor(readonly seed: number) {
     this.ids = Rng.derive(seed, 'misc-ids');
+  }
+
+  /** The last item ordinal given out (sandbox state files). */
+  lastOrdinal(): number {
+    return this.ordinal;
+  }
+
+  restoreOrdinal(ordinal: number): void {
+    this.ordinal = Math.max(this.ordinal, ordinal);
   }
 
   nextItemOrdinal(): { ordinal: number; id: string } {
@@ -186,7 +198,7 @@ export class Store {
       consecutiveFailedLoginAttempts: item.consecutiveFailedLoginAttempts,
       statusDetail: item.statusDetail,
       parameter: item.parameter,
-      userAction: null,
+      userAction: item.userAction,
       nextAutoSyncAt: item.nextAutoSyncAt === null ? null : iso(item.nextAutoSyncAt),
       autoSyncDisabledAt: item.autoSyncDisabledAt === null ? null : iso(item.autoSyncDisabledAt),
       consentExpiresAt: item.consent?.expiresAt ?? null,

@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '../config.ts';
+import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from './defaults.ts';
 
 export const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -39,7 +39,7 @@ export async function call(
 
 export async function apiKey(base: string): Promise<string> {
   const r = await call(base, 'POST', '/auth', {
-    body: { clientId: SANDBOX_CLIENT_ID, clientSecret: SANDBOX_CLIENT_SECRET, nonExpiring: false },
+    body: { clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET, nonExpiring: false },
   });
   if (r.status !== 200) throw new Error(`auth failed: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body.apiKey as string;

@@ -14,18 +14,24 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { type Clock, DAY_MS, dayStart, HOUR_MS, iso } from '../clock.ts';
 import { loginStyle, MFA_TOKEN_CREDENTIAL } from '../world/connectors.ts';
-import {
-  generateWorld,
-  newRows,
-  refreshBalance,
-  type AccountState,
-  type WorldSize,
-} from '../world/generate.ts';
+import { refreshBalance } from '../world/accounts.ts';
+import { newRows } from '../world/activity.ts';
+import { generateWorld } from '../world/generate.ts';
+import type { AccountState, WorldSize } from '../world/model.ts';
 import type { TxRow } from '../world/rows.ts';
 import type { ItemState, Store, TriggeredBy } from '../store.ts';
 import type { ProductType, StatusDetail } from '../types.ts';
 import type { Notifier } from '../webhooks/events.ts';
-import { type Failure, failure, loginOutcome, type Outcome, SANDBOX_MFA, type Success } from './outcomes.ts';
+import type { ConsentDecision, ConsentSessions } from '../mockbank/sessions.ts';
+import {
+  type Failure,
+  failure,
+  loginOutcome,
+  needsMultipleApproval,
+  type Outcome,
+  SANDBOX_MFA,
+  type Success,
+} from './outcomes.ts';
 
 type Trigger = {
   kind: 'create' | 'update' | 'auto';
@@ -38,6 +44,8 @@ type Trigger = {
 const AUTO_SYNC_EVERY_MS = 24 * HOUR_MS;
 /** How long a WAITING_USER_INPUT prompt stays open (sandbox clock). (unverified) Pluggy's value. */
 const MFA_TIMEOUT_MS = 5 * 60_000;
+/** How long an Open Finance consent page waits for the user. (unverified) Pluggy's value. */
+export const CONSENT_TIMEOUT_MS = 10 * 60_000;
 
 const PRODUCT_STEPS: [ProductType, string][] = [
   ['ACCOUNTS', 'ACCOUNTS_IN_PROGRESS'],
@@ -80,6 +88,9 @@ type ExecutorDeps = {
   seed: number;
   size: WorldSize;
   stepDelayMs: number;
+  consents: ConsentSessions;
+  /** The sandbox's base URL (consent pages live on it). */
+  baseUrl: () => string;
 };
 
 export class Executor {
@@ -112,7 +123,13 @@ export class Executor {
     const run: Run = { cancelled: false, timer: null, wake: null, mfa: null, mfaDeadline: 0 };
     this.runs.set(item.id, run);
     item.running = true;
-    this.touch(item, { status: 'UPDATING', executionStatus: 'CREATED', error: null, parameter: null });
+    this.touch(item, {
+      status: 'UPDATING',
+      executionStatus: 'CREATED',
+      error: null,
+      parameter: null,
+      userAction: null,
+    });
     return this.execute(item, trigger, run)
       .catch((err: unknown) => {
         if (err instanceof Cancelled) return;
@@ -163,6 +180,16 @@ export class Executor {
     // A 1-step MFA value is good for one login only: the next PATCH must bring a fresh one.
     if (style === 'mfa-1-step') delete item.parameters.token;
 
+    if (style === 'open-finance' && this.needsConsent(item, trigger)) {
+      const decision = await this.askConsent(item, trigger, run);
+      if (decision === null) return this.finishFailure(item, trigger, failure('USER_INPUT_TIMEOUT'));
+      if (decision === 'denied') {
+        return this.finishFailure(item, trigger, failure('USER_AUTHORIZATION_NOT_GRANTED'));
+      }
+      this.touch(item, { status: 'UPDATING', executionStatus: 'LOGIN_IN_PROGRESS', parameter: null });
+      await this.step(run, trigger);
+    }
+
     if (style === 'mfa-2-step') {
       const expiresAt = this.d.clock.nowMs() + MFA_TIMEOUT_MS;
       this.touch(item, {
@@ -179,6 +206,16 @@ export class Executor {
     }
 
     if (outcome.kind === 'failure') return this.finishFailure(item, trigger, outcome);
+    if ((outcome.userAction || item.userActionNext) && !trigger.instant && trigger.kind !== 'auto') {
+      item.userActionNext = false;
+      const decision = await this.askUserAction(item, trigger, run);
+      if (decision === null) return this.finishFailure(item, trigger, failure('USER_ACTION_TIMEOUT'));
+      if (decision === 'denied') {
+        return this.finishFailure(item, trigger, failure('USER_AUTHORIZATION_NOT_GRANTED'));
+      }
+      this.touch(item, { status: 'UPDATING', executionStatus: 'LOGIN_IN_PROGRESS', userAction: null });
+      await this.step(run, trigger);
+    }
     this.d.notifier.item(item, 'item/login_succeeded', trigger.triggeredBy);
 
     for (const [product, status] of PRODUCT_STEPS) {
@@ -189,10 +226,10 @@ export class Executor {
     this.finishSuccess(item, trigger, outcome);
   }
 
-  private waitMfa(run: Run, deadline: number): Promise<string | null> {
+  private waitMfa(run: Run, deadline: number, realTimeoutMs = MFA_TIMEOUT_MS): Promise<string | null> {
     run.mfaDeadline = deadline;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => settle(null), MFA_TIMEOUT_MS);
+      const timer = setTimeout(() => settle(null), realTimeoutMs);
       const settle = (answer: string | null) => {
         clearTimeout(timer);
         run.mfa = null;
@@ -207,10 +244,89 @@ export class Executor {
     });
   }
 
+  /**
+   * An Open Finance login needs the user's consent at the institution when the item has none (first
+   * connection, or after a revocation). Auto-syncs never ask: nobody is there to answer; instant runs
+   * (admin.createItemNow, advanceClock) consent on the user's behalf.
+   */
+  private needsConsent(item: ItemState, trigger: Trigger): boolean {
+    if (trigger.instant || trigger.kind === 'auto') return false;
+    return !item.consent || item.consent.revokedAt !== null;
+  }
+
+  /**
+   * WAITING_USER_INPUT with an `oauth` parameter whose `data` is the consent page's URL (part 01 §4.6;
+   * shape unverified), until the page brings a decision or the prompt expires (null).
+   */
+  private async askConsent(item: ItemState, trigger: Trigger, run: Run): Promise<ConsentDecision | null> {
+    const expiresAt = this.d.clock.nowMs() + CONSENT_TIMEOUT_MS;
+    let settle: ((answer: string | null) => void) | null = null;
+    const session = this.d.consents.open({
+      itemId: item.id,
+      connectorName: item.connector.name,
+      redirectUri: item.oauthRedirectUri,
+      multipleApproval: needsMultipleApproval(item.parameters),
+      expiresAt,
+      decide: (decision) => settle?.(decision),
+    });
+    this.touch(item, {
+      status: 'WAITING_USER_INPUT',
+      executionStatus: 'WAITING_USER_INPUT',
+      parameter: {
+        name: 'oauth_code',
+        label: `Autorize o acesso em ${item.connector.name}`,
+        type: 'oauth',
+        instructions: 'Abra o link, entre no seu banco e autorize o compartilhamento dos dados.',
+        data: `${this.d.baseUrl()}/mockbank/consent/${session.id}`,
+        expiresAt: iso(expiresAt),
+      },
+    });
+    this.d.notifier.item(item, 'item/waiting_user_input', trigger.triggeredBy);
+    const wait = this.waitMfa(run, expiresAt, CONSENT_TIMEOUT_MS);
+    settle = run.mfa;
+    try {
+      const answer = await wait;
+      return answer === 'approved' || answer === 'denied' ? answer : null;
+    } finally {
+      this.d.consents.close(session.id);
+    }
+  }
+
+  /**
+   * WAITING_USER_ACTION with `userAction` (part 01 §4.2) and item/waiting_user_action, until
+   * admin.resolveUserAction answers (the user approved or refused in the bank's app) or it expires.
+   */
+  private async askUserAction(item: ItemState, trigger: Trigger, run: Run): Promise<ConsentDecision | null> {
+    const expiresAt = this.d.clock.nowMs() + CONSENT_TIMEOUT_MS;
+    this.touch(item, {
+      status: 'WAITING_USER_ACTION',
+      executionStatus: 'WAITING_USER_ACTION',
+      userAction: {
+        instructions: `Abra o aplicativo de ${item.connector.name} e autorize o acesso da Pluggy.`,
+        type: 'authorize-access',
+        attributes: { channel: 'APP' },
+        expiresAt: iso(expiresAt),
+      },
+    });
+    this.d.notifier.item(item, 'item/waiting_user_action', trigger.triggeredBy);
+    const answer = await this.waitMfa(run, expiresAt, CONSENT_TIMEOUT_MS);
+    return answer === 'approved' || answer === 'denied' ? answer : null;
+  }
+
+  /** admin.resolveUserAction: false when the item is not waiting for a user action. */
+  resolveUserAction(item: ItemState, decision: ConsentDecision): boolean {
+    const run = this.runs.get(item.id);
+    if (!run?.mfa || item.status !== 'WAITING_USER_ACTION') return false;
+    run.mfa(decision);
+    return true;
+  }
+
   /** POST /items/{id}/mfa: false when the item is not waiting for input. */
   submitMfa(item: ItemState, answer: string): boolean {
     const run = this.runs.get(item.id);
     if (!run?.mfa) return false;
+    // An Open Finance consent is given at the institution's page, not through /mfa.
+    if (item.parameter?.type === 'oauth' || item.status === 'WAITING_USER_ACTION') return false;
     // Answer at once with the state the execution moves to, as Pluggy's response does.
     this.touch(item, { status: 'UPDATING', executionStatus: 'LOGIN_MFA_IN_PROGRESS', parameter: null });
     run.mfa(answer);
@@ -308,6 +424,7 @@ export class Executor {
       consecutiveFailedLoginAttempts: 0,
       credentialsInvalid: false,
       parameter: null,
+      userAction: null,
       statusDetail: this.statusDetail(item, outcome, now),
       nextAutoSyncAt: this.autoSyncable(item) ? now + AUTO_SYNC_EVERY_MS : null,
       lastExecutionEndedAt: now,
@@ -345,7 +462,7 @@ export class Executor {
     );
     // The item/error payload names the credential involved while the prompt is still known.
     this.d.notifier.item(item, 'item/error', trigger.triggeredBy, error);
-    if (item.parameter) this.touch(item, { parameter: null });
+    if (item.parameter || item.userAction) this.touch(item, { parameter: null, userAction: null });
   }
 
   newConsent(item: ItemState, now: number): void {

@@ -12,6 +12,16 @@ export const SANDBOX_PASSWORD = 'password-ok';
 export const SANDBOX_MFA = '123456';
 /** Open Finance sandbox CPF whose multi-approval consent is rejected (part 03 §4.4). */
 const REJECTED_CPF = '05117767055';
+/** Open Finance sandbox CPF whose multi-approval consent is approved (part 03 §4.4). */
+const APPROVED_MULTI_CPF = '23824264030';
+
+/** The CPF/CNPJ an Open Finance item logs in with, digits only. */
+export const openFinanceDocument = (params: Record<string, string>): string =>
+  (params.cpf ?? params.cnpj ?? '').replace(/\D/g, '');
+
+/** A multiple-approval ("múltipla alçada") document: other approvers decide after the user. */
+export const needsMultipleApproval = (params: Record<string, string>): boolean =>
+  [REJECTED_CPF, APPROVED_MULTI_CPF].includes(openFinanceDocument(params));
 
 export type Success = {
   kind: 'success';
@@ -19,6 +29,8 @@ export type Success = {
   volumeMultiplier?: number;
   skipBankAccounts?: boolean;
   warning?: boolean;
+  /** The login needs an out-of-band approval first (WAITING_USER_ACTION). */
+  userAction?: boolean;
 };
 export type Failure = {
   kind: 'failure';
@@ -86,6 +98,12 @@ const FAILURES: Record<string, Omit<Failure, 'kind'>> = {
     providerMessage: 'Autorize o acesso no aplicativo do banco e tente novamente.',
     attributes: { authorizationChannel: 'APP' },
   },
+  // (unverified) an out-of-band approval never given: OUTDATED / USER_AUTHORIZATION_PENDING.
+  USER_ACTION_TIMEOUT: {
+    status: 'OUTDATED',
+    code: 'USER_AUTHORIZATION_PENDING',
+    message: 'The access was not authorized at the institution in time',
+  },
   USER_INPUT_TIMEOUT: {
     status: 'OUTDATED',
     code: 'USER_INPUT_TIMEOUT',
@@ -109,6 +127,9 @@ function pluggyBankOutcome(user: string): Outcome {
       return { kind: 'success', skipBankAccounts: true };
     case 'user-ok-account-warning':
       return { kind: 'success', warning: true };
+    // The sandbox's own username (Pluggy documents none): approve the access out of band first.
+    case 'user-ok-user-action':
+      return { kind: 'success', userAction: true };
     case 'user-logged':
       return failure('ALREADY_LOGGED_IN');
     case 'user-locked':
@@ -145,7 +166,7 @@ function pluggyBankOutcome(user: string): Outcome {
 export function loginOutcome(connector: Connector, params: Record<string, string>): Outcome {
   const style: LoginStyle = loginStyle(connector);
   if (style === 'open-finance') {
-    const doc = (params.cpf ?? params.cnpj ?? '').replace(/\D/g, '');
+    const doc = openFinanceDocument(params);
     return doc === REJECTED_CPF ? failure('USER_AUTHORIZATION_NOT_GRANTED') : { kind: 'success' };
   }
   if (style === 'institution' || (style === 'mfa-2-step' && !connector.isSandbox)) return { kind: 'success' };

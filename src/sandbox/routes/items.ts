@@ -9,7 +9,7 @@ import { loginStyle, MFA_TOKEN_CREDENTIAL } from '../world/connectors.ts';
 import { badRequest, invalid, notFound, PluggyError } from '../errors.ts';
 import type { ItemState } from '../store.ts';
 import { PRODUCT_TYPES, type Connector, type Item, type ProductType } from '../types.ts';
-import type { Router } from '../server.ts';
+import { type Handler, Reply, type Router } from '../server.ts';
 import { asConnectToken, findItem, isWebhookUrl, requireObjectBody } from './common.ts';
 import { stringParams, validateParameters } from './connectors.ts';
 
@@ -81,6 +81,8 @@ export function newItem(
     consecutiveFailedLoginAttempts: 0,
     statusDetail: null,
     parameter: null,
+    userAction: null,
+    userActionNext: false,
     nextAutoSyncAt: null,
     autoSyncDisabledAt: null,
     credentialsInvalid: false,
@@ -155,10 +157,25 @@ export function itemRoutes(router: Router, ctx: SandboxContext): void {
 
   router.add('GET', '/items/:id', 'connect', ({ params, auth }) => show(findItem(store, auth, params.id)));
 
-  router.add('PATCH', '/items/:id', 'connect', ({ params, body, auth }) => {
+  router.add('PATCH', '/items/:id', 'connect', (c) => {
+    // Pluggy's rate limiter counts every PATCH from the address, before anything else, and its
+    // RateLimit-* headers go on every answer, errors included.
+    const limitHeaders = ctx.refreshLimits.hitPatch(c.req.socket.remoteAddress ?? '');
+    try {
+      const item = updateItem(c);
+      if (Object.keys(limitHeaders).length === 0) return item;
+      return new Reply(200, JSON.stringify(item), 'application/json; charset=utf-8', limitHeaders);
+    } catch (err) {
+      if (err instanceof PluggyError) Object.assign(err.headers, limitHeaders);
+      throw err;
+    }
+  });
+
+  function updateItem({ params, body, auth }: Parameters<Handler>[0]): Item {
     const item = findItem(store, auth, params.id);
     const b = requireObjectBody(body);
     if (executor.isRunning(item)) throw badRequest('ITEM_ALREADY_UPDATING', 'Item is already updating');
+    ctx.refreshLimits.checkFrequency(item, !asConnectToken(auth));
     const connector = item.connector;
     if (connector.health.status === 'OFFLINE') throw offline(connector);
     const now = clock.nowMs();
@@ -216,7 +233,7 @@ export function itemRoutes(router: Router, ctx: SandboxContext): void {
     }
     void executor.start(item, { kind: 'update', triggeredBy: asConnectToken(auth) ? 'USER' : 'CLIENT' });
     return show(item);
-  });
+  }
 
   router.add('DELETE', '/items/:id', 'api', ({ params, auth }) => {
     const item = findItem(store, auth, params.id);

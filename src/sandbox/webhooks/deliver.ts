@@ -215,7 +215,7 @@ export class Deliverer {
   }
 
   /** Resolves once no delivery is queued, in flight or waiting for a retry. */
-  waitIdle(timeoutMs = 10_000): Promise<void> {
+  waitIdle(timeoutMs = 20_000): Promise<void> {
     if (this.open === 0 || this.closed) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -20,6 +20,7 @@ type ItemEventName =
   | 'item/error'
   | 'item/deleted'
   | 'item/waiting_user_input'
+  | 'item/waiting_user_action'
   | 'item/login_succeeded';
 
 export class Notifier {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildConnectors } from './connectors.ts';
-import { closingFor, DEFAULT_SIZE, generateWorld, type GenerateParams } from './generate.ts';
+import { closingFor } from './cards.ts';
+import { generateWorld } from './generate.ts';
+import { DEFAULT_SIZE, type GenerateParams } from './model.ts';
 import { compareRows, toTransaction } from './rows.ts';
 
 const connectors = buildConnectors();

@@ -1,5 +1,6 @@
 /**
- * Serves the Connect stand-in page that lives in src/sandbox/connect/ (a colleague's folder):
+ * Serves the stand-in for Pluggy's Connect widget (src/sandbox/widget-standin/; not our own Connect
+ * page). Its URL stays /connect, where the widget's page sits for the SDK:
  * GET /connect → index.html, GET /connect/zoid.js → zoid's browser bundle from node_modules,
  * GET /connect/<path> → that file. Paths never leave the folder; a missing file is a 404.
  */
@@ -10,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { notFound } from '../errors.ts';
 import { Reply, type Router } from '../server.ts';
 
-const CONNECT_DIR = fileURLToPath(new URL('../connect/', import.meta.url));
+const STANDIN_DIR = fileURLToPath(new URL('../widget-standin/', import.meta.url));
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -47,16 +48,16 @@ async function serveFile(file: string | null): Promise<Reply> {
   }
 }
 
-/** The file under the connect folder a URL path names, or null when it would escape the folder. */
+/** The file under the stand-in folder a URL path names, or null when it would escape the folder. */
 function connectFile(rel: string): string | null {
   if (rel.includes('\0')) return null;
   // Only what a browser loads: the folder also holds the page's test, which is not served.
   if (!(extname(rel).toLowerCase() in TYPES)) return null;
-  const full = resolve(CONNECT_DIR, `.${sep}${rel}`);
-  return full.startsWith(CONNECT_DIR) && full !== CONNECT_DIR ? full : null;
+  const full = resolve(STANDIN_DIR, `.${sep}${rel}`);
+  return full.startsWith(STANDIN_DIR) && full !== STANDIN_DIR ? full : null;
 }
 
-export function connectPageRoutes(router: Router): void {
+export function widgetStandinRoutes(router: Router): void {
   router.add('GET', '/connect', 'public', () => serveFile(connectFile('index.html')));
   router.add('GET', '/connect/', 'public', () => serveFile(connectFile('index.html')));
   router.add('GET', '/connect/zoid.js', 'public', () => serveFile(zoidPath()));

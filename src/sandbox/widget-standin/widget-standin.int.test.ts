@@ -1,5 +1,5 @@
 /**
- * The Connect stand-in driven through the real widget SDK in real Chromium.
+ * The stand-in for Pluggy's Connect widget (not our own Connect page), driven through the real widget SDK in real Chromium.
  *
  * A harness page on its own origin (http://localhost:<port>) bundles pluggy-connect-sdk with esbuild and
  * opens `new PluggyConnect({ url: '<sandbox>/connect', … })`, so zoid runs cross-origin exactly as with
@@ -15,13 +15,16 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { type Browser, chromium, type FrameLocator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '../../config.ts';
+import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from '../defaults.ts';
 import { startSandbox } from '../index.ts';
+import { MOCKBANK_PASSWORD, MOCKBANK_USER } from '../mockbank/sessions.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const WAIT_MS = 15_000;
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const shotDir = mkdtempSync(join(tmpdir(), 'connect-standin-'));
+// Generous: one step of a browser on two busy cores can take seconds; a whole case, tens of seconds.
+const WAIT_MS = 20_000;
+// esbuild finds pluggy-connect-sdk in node_modules by walking up from here.
+const here = fileURLToPath(new URL('.', import.meta.url));
+const shotDir = mkdtempSync(join(tmpdir(), 'widget-standin-'));
 
 type Item = { id: string; status: string; executionStatus?: string; parameter?: { name: string } | null };
 type Credential = { name: string; validation?: string; validationMessage?: string; mfa?: boolean };
@@ -65,7 +68,7 @@ async function startHarness() {
   const bundle = await build({
     stdin: {
       contents: "import { PluggyConnect } from 'pluggy-connect-sdk'; window.PluggyConnect = PluggyConnect;",
-      resolveDir: repoRoot,
+      resolveDir: here,
       loader: 'js',
     },
     bundle: true,
@@ -178,7 +181,7 @@ const byName = (name: string) => {
   return found;
 };
 
-describe('Connect stand-in page, driven by the real pluggy-connect-sdk', () => {
+describe('Connect widget stand-in, driven by the real pluggy-connect-sdk', { timeout: 120_000 }, () => {
   // A setup failure (no Chromium, sandbox down) is reported by every test as a failure, never a skip.
   let setupError: unknown;
   beforeEach(() => {
@@ -219,7 +222,7 @@ describe('Connect stand-in page, driven by the real pluggy-connect-sdk', () => {
       await pluggy<{ apiKey: string }>(
         'POST',
         '/auth',
-        { clientId: SANDBOX_CLIENT_ID, clientSecret: SANDBOX_CLIENT_SECRET },
+        { clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET },
         '',
       )
     ).apiKey;
@@ -347,6 +350,52 @@ describe('Connect stand-in page, driven by the real pluggy-connect-sdk', () => {
       expect(error.message).toEqual(expect.any(String));
       expect(error.data?.item.status).toBe('LOGIN_ERROR');
       await frame.getByRole('button', { name: 'Try again' }).waitFor({ timeout: WAIT_MS });
+    });
+  });
+
+  /** Opens the consent window from the widget and decides there as the user. */
+  async function consentAtMockBank(page: Page, frame: FrameLocator, decision: 'Autorizar' | 'Negar') {
+    const of = byName('Sandbox Open Finance');
+    await login(frame, of, { cpf: '761.092.776-73' });
+    await frame.getByRole('button', { name: 'Connect' }).click({ timeout: WAIT_MS });
+    const go = frame.getByRole('button', { name: `Go to ${of.name}` });
+    await go.waitFor({ timeout: WAIT_MS });
+    const [popup] = await Promise.all([
+      page.context().waitForEvent('page', { timeout: WAIT_MS }),
+      go.click(),
+    ]);
+    await popup.waitForLoadState('domcontentloaded', { timeout: WAIT_MS });
+    expect(popup.url()).toContain('/mockbank/consent/');
+    if (decision === 'Autorizar') {
+      await popup.locator('#email').fill(MOCKBANK_USER, { timeout: WAIT_MS });
+      await popup.locator('#password').fill(MOCKBANK_PASSWORD, { timeout: WAIT_MS });
+    }
+    await popup.getByRole('button', { name: decision }).click({ timeout: WAIT_MS });
+    await popup.getByTestId('mockbank-result').waitFor({ timeout: WAIT_MS });
+  }
+
+  it('Open Finance: the widget opens the MockBank consent window; approving there ends in onSuccess', async () => {
+    await withWidget(
+      'open-finance-approve',
+      { connectToken: await connectToken() },
+      async ({ page, frame }) => {
+        await consentAtMockBank(page, frame, 'Autorizar');
+        const result = await outcome(page);
+        expect(result.kind, summary(result)).toBe('success');
+        expect((result as Extract<Outcome, { kind: 'success' }>).data.item.status).toBe('UPDATED');
+      },
+    );
+  });
+
+  it('Open Finance: denying at MockBank ends in onError with USER_AUTHORIZATION_NOT_GRANTED', async () => {
+    await withWidget('open-finance-deny', { connectToken: await connectToken() }, async ({ page, frame }) => {
+      await consentAtMockBank(page, frame, 'Negar');
+      const result = await outcome(page);
+      expect(result.kind, summary(result)).toBe('error');
+      expect((result as Extract<Outcome, { kind: 'error' }>).data.data?.item).toMatchObject({
+        status: 'LOGIN_ERROR',
+        executionStatus: 'USER_AUTHORIZATION_NOT_GRANTED',
+      });
     });
   });
 

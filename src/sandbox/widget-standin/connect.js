@@ -582,8 +582,10 @@
         announceLogin(item, f);
         if (item.status === 'UPDATED') return succeeded(item);
         if (FAILED.has(item.status)) return failed(item, f);
-        if (item.status === 'WAITING_USER_INPUT' && item.parameter) return showMfa(item, f);
-        showProgress(item, f);
+        // Open Finance: consent happens at the institution's page; keep polling while the user is there.
+        if (item.status === 'WAITING_USER_INPUT' && item.parameter?.type === 'oauth') showOauth(item, f);
+        else if (item.status === 'WAITING_USER_INPUT' && item.parameter) return showMfa(item, f);
+        else showProgress(item, f);
         await new Promise((resolve) => setTimeout(resolve, POLL_MS));
         if (f.cancelled) return;
         item = await api('GET', `/items/${item.id}`);
@@ -639,6 +641,53 @@
         { class: 'status' },
         h('div', { class: 'spinner', role: 'progressbar', 'aria-label': 'Connecting' }),
         h('p', { 'data-progress': true }, text),
+      ),
+    );
+  }
+
+  /**
+   * Open Finance consent: item.parameter.data is the institution's consent page. A click opens it
+   * in a new window (a popup needs the user's gesture; the poll that found the prompt has none);
+   * the item moves on once the user decides there, and the poll in follow() picks that up.
+   */
+  function showOauth(/** @type {Item} */ item, /** @type {Flow} */ f) {
+    const parameter = /** @type {Credential} */ (item.parameter);
+    const url = parameter.data ?? '';
+    if (screen.querySelector(`[data-oauth="${CSS.escape(url)}"]`)) return;
+    const hint = h('p', { class: 'muted', 'data-oauth-status': true });
+    hint.hidden = true;
+    const expires = parameter.expiresAt ? new Date(parameter.expiresAt) : null;
+    show(
+      parameter.label || f.connector.name,
+      null,
+      h(
+        'div',
+        { class: 'status', 'data-oauth': url },
+        h(
+          'p',
+          {},
+          parameter.instructions || `Log in at ${f.connector.name} and authorize sharing your data.`,
+        ),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'btn',
+            onclick: () => {
+              const opened = window.open(url, 'pluggy-oauth', 'popup,width=480,height=720');
+              hint.textContent = opened
+                ? `Waiting for your authorization at ${f.connector.name}…`
+                : 'Your browser blocked the window; use the link below.';
+              hint.hidden = false;
+            },
+          },
+          `Go to ${f.connector.name}`,
+        ),
+        h('p', {}, h('a', { href: url, target: '_blank', rel: 'opener' }, 'Open the authorization page')),
+        hint,
+        expires && !Number.isNaN(expires.getTime())
+          ? h('p', { class: 'hint' }, `Expires at ${expires.toLocaleTimeString()}.`)
+          : null,
       ),
     );
   }
