@@ -55,7 +55,7 @@ const REPLACEMENT = '\uFFFD';
  * characters.
  */
 function storableString(s: string): string {
-  if (!/[\u0000\ud800-\udfff]/.test(s)) return s;
+  if (!s.includes('\0') && !/[\ud800-\udfff]/.test(s)) return s;
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

@@ -17,7 +17,7 @@ function fakePool(answer: (call: Call) => Promise<void>) {
   const client = {
     async query(q: string | { text: string; values: unknown[] }, values?: unknown[]) {
       if (typeof q === 'string' && /^(BEGIN|COMMIT|ROLLBACK)$/.test(q)) return { rows: [], rowCount: 0 };
-      if (typeof q === 'string') return { rows: [], rowCount: (values?.[0] as unknown[]).length }; // jobs
+      if (typeof q === 'string') return { rows: [], rowCount: (values![0] as unknown[]).length }; // jobs
       const call = { eventIds: q.values[0] as string[] };
       calls.push(call);
       inFlight++;
