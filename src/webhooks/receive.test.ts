@@ -15,9 +15,9 @@ function fakePool(answer: (call: Call) => Promise<void>) {
   let inFlight = 0;
   let maxInFlight = 0;
   const client = {
-    async query(q: string | { text: string; values: unknown[] }, values?: unknown[]) {
-      if (typeof q === 'string' && /^(BEGIN|COMMIT|ROLLBACK)$/.test(q)) return { rows: [], rowCount: 0 };
-      if (typeof q === 'string') return { rows: [], rowCount: (values![0] as unknown[]).length }; // jobs
+    async query(q: string | { name?: string; text: string; values: unknown[] }) {
+      if (typeof q === 'string') return { rows: [], rowCount: 0 }; // BEGIN, COMMIT, ROLLBACK
+      if (q.text === 'insert jobs') return { rows: [], rowCount: (q.values[0] as unknown[]).length };
       const call = { eventIds: q.values[0] as string[] };
       calls.push(call);
       inFlight++;

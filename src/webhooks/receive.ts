@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { insertEvents, type NewWebhookEvent } from '../db/queries/webhookEvents.ts';
 import { withTransaction } from '../db/pool.ts';
 import { AppError } from '../domain/errors.ts';
 import { isDatabaseUnavailable } from '../http/errors.ts';
-import { type Boss, inTransaction, QUEUES, type WebhookEventJob } from '../sync/jobs.ts';
+import { type Boss, QUEUES, type WebhookEventJob } from '../sync/jobs.ts';
 import { type Envelope, isHandledEvent, itemIdOf } from './events.ts';
 import { toStorableJson } from './payload.ts';
 
@@ -152,7 +153,8 @@ export async function recordWebhookEvent(
  * pg-boss 10's `insert` answers nothing (its statement returns no rows) and silently skips jobs
  * whose queue does not exist. So the `db` handed to it also counts the rows its statement wrote:
  * fewer than the jobs sent throws, the transaction rolls back, and no event is ever stored
- * without its job.
+ * without its job. Its statement runs as a prepared one (named by its text), planned once per
+ * connection rather than per batch.
  */
 async function storeEvents(deps: WebhookRecorderDeps, events: NewWebhookEvent[]): Promise<Set<string>> {
   return withTransaction(deps.pool, async (client) => {
@@ -161,12 +163,11 @@ async function storeEvents(deps: WebhookRecorderDeps, events: NewWebhookEvent[])
       .filter((e) => e.outcome === 'pending')
       .map((e) => ({ name: QUEUES.webhookEvent, data: { eventId: e.eventId } satisfies WebhookEventJob }));
     if (jobs.length > 0) {
-      const db = inTransaction(client);
       let written = 0;
       await deps.boss.insert(jobs, {
         db: {
           async executeSql(text, values) {
-            const res = (await db.executeSql(text, values)) as pg.QueryResult;
+            const res = await client.query({ name: preparedName(text), text, values });
             written += res.rowCount ?? 0;
             return res;
           },
@@ -180,4 +181,15 @@ async function storeEvents(deps: WebhookRecorderDeps, events: NewWebhookEvent[])
     }
     return new Set(stored.map((e) => e.eventId));
   });
+}
+
+const preparedNames = new Map<string, string>();
+/** A statement name unique to `text`: a connection never sees one name with two texts. */
+function preparedName(text: string): string {
+  let name = preparedNames.get(text);
+  if (!name) {
+    name = `webhooks.pg-boss.${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    preparedNames.set(text, name);
+  }
+  return name;
 }

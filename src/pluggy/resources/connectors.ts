@@ -1,3 +1,4 @@
+import { PluggyError } from '../errors.ts';
 import type { RequestSender } from '../http.ts';
 import { ConnectorSchema, pageOf, type Connector } from '../schemas.ts';
 
@@ -23,6 +24,15 @@ export function connectorsResource(http: RequestSender) {
     },
 
     getConnector(id: number): Promise<Connector> {
+      // Connector ids are positive integers, not UUIDs (docs/pluggy.md).
+      if (!Number.isSafeInteger(id) || id <= 0) {
+        throw new PluggyError({
+          code: 'invalid-request',
+          message: 'connector id must be a positive integer',
+          method: 'GET',
+          path: '/connectors/{id}',
+        });
+      }
       return http.request({ method: 'GET', path: `/connectors/${encodeURIComponent(id)}` }, ConnectorSchema);
     },
   };

@@ -16,13 +16,16 @@ export const isPluggyId = (value: unknown): value is string =>
  * so a looser check later cannot turn an id into a path.
  */
 export function idSegment(what: string, value: string, method: string, path: string): string {
-  if (!isPluggyId(value)) {
-    throw new PluggyError({
-      code: 'invalid-request',
-      message: `${what} must be a Pluggy id (a UUID)`,
-      method,
-      path,
-    });
-  }
-  return encodeURIComponent(value);
+  return encodeURIComponent(checkedId(what, value, method, path));
+}
+
+/** `value` itself, or the invalid-request error idSegment throws: for ids sent in a query. */
+export function checkedId(what: string, value: string, method: string, path: string): string {
+  if (isPluggyId(value)) return value;
+  throw new PluggyError({
+    code: 'invalid-request',
+    message: `${what} must be a Pluggy id (a UUID)`,
+    method,
+    path,
+  });
 }

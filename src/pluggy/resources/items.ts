@@ -1,5 +1,6 @@
 import { type RequestSender, secretsOf } from '../http.ts';
 import { ItemSchema, type Item } from '../schemas.ts';
+import { idSegment } from './ids.ts';
 
 export type CreateItemInput = {
   connectorId: number;
@@ -18,7 +19,7 @@ export type UpdateItemInput = {
   products?: string[];
 };
 
-const itemPath = (id: string) => `/items/${encodeURIComponent(id)}`;
+const itemPath = (id: string, method: string) => `/items/${idSegment('item id', id, method, '/items/{id}')}`;
 
 /** Contract part 01 §4.1. */
 export function itemsResource(http: RequestSender) {
@@ -39,7 +40,7 @@ export function itemsResource(http: RequestSender) {
     },
 
     getItem(id: string): Promise<Item> {
-      return http.request({ method: 'GET', path: itemPath(id) }, ItemSchema);
+      return http.request({ method: 'GET', path: itemPath(id, 'GET') }, ItemSchema);
     },
 
     updateItem(id: string, input: UpdateItemInput = {}): Promise<Item> {
@@ -48,7 +49,7 @@ export function itemsResource(http: RequestSender) {
       return http.request(
         {
           method: 'PATCH',
-          path: itemPath(id),
+          path: itemPath(id, 'PATCH'),
           body: input,
           secrets: secretsOf(input.parameters, input.webhookUrl),
         },
@@ -57,14 +58,14 @@ export function itemsResource(http: RequestSender) {
     },
 
     deleteItem(id: string): Promise<void> {
-      return http.requestVoid({ method: 'DELETE', path: itemPath(id) });
+      return http.requestVoid({ method: 'DELETE', path: itemPath(id, 'DELETE') });
     },
 
     sendItemMfa(id: string, params: Record<string, string>): Promise<Item> {
       // An MFA code is single-use at the bank: never resend one that may have arrived (the POST
       // default).
       return http.request(
-        { method: 'POST', path: `${itemPath(id)}/mfa`, body: params, secrets: secretsOf(params) },
+        { method: 'POST', path: `${itemPath(id, 'POST')}/mfa`, body: params, secrets: secretsOf(params) },
         ItemSchema,
       );
     },

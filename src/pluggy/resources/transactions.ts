@@ -1,6 +1,7 @@
 import type { RequestSender } from '../http.ts';
 import { cursorPagesOf } from '../pagination.ts';
 import { cursorOf, TransactionSchema, type Transaction } from '../schemas.ts';
+import { checkedId, idSegment } from './ids.ts';
 
 export type TransactionFilter = {
   createdAtFrom?: string;
@@ -23,11 +24,11 @@ export function transactionsResource(http: RequestSender) {
     // /v2/transactions rejects unknown parameters with 400 (part 02 §0): send only these, and
     // never page/pageSize.
     const query = {
-      accountId,
+      accountId: checkedId('accountId', accountId, 'GET', path),
       createdAtFrom: filter.createdAtFrom,
       dateFrom: filter.dateFrom,
       dateTo: filter.dateTo,
-      ids: filter.ids,
+      ids: filter.ids?.map((id) => checkedId('transaction id', id, 'GET', path)),
     };
     return cursorPagesOf({ method: 'GET', path }, (after) =>
       http.request({ method: 'GET', path, query: { ...query, after } }, cursorOf(TransactionSchema)),
@@ -39,7 +40,10 @@ export function transactionsResource(http: RequestSender) {
 
     getTransaction(id: string): Promise<Transaction> {
       return http.request(
-        { method: 'GET', path: `/transactions/${encodeURIComponent(id)}` },
+        {
+          method: 'GET',
+          path: `/transactions/${idSegment('transaction id', id, 'GET', '/transactions/{id}')}`,
+        },
         TransactionSchema,
       );
     },
