@@ -60,7 +60,7 @@ describe('each delivery on its own', () => {
     );
     expect(res.status).toBe(200);
     const row = await getEventByEventId(db.pool, eventId);
-    expect((row?.raw as { x: unknown }).x).toEqual({
+    expect((row!.raw as { x: unknown }).x).toEqual({
       'a\ufffd': 'x\ufffdy',
       b: '\ufffd',
       c: '\ufffd\ud83d\ude00',
@@ -72,7 +72,7 @@ describe('each delivery on its own', () => {
     expect(
       (await receiver.post(withRaw('[1e999, -1e999, 123456789012345678901234567890]', eventId))).status,
     ).toBe(200);
-    expect(((await getEventByEventId(db.pool, eventId))?.raw as { x: unknown }).x).toEqual([
+    expect(((await getEventByEventId(db.pool, eventId))!.raw as { x: unknown }).x).toEqual([
       null,
       null,
       123456789012345680000000000000,

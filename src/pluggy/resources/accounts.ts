@@ -6,7 +6,7 @@ import { checkedId, idSegment } from './ids.ts';
 /** Contract part 02 §1. */
 export function accountsResource(http: RequestSender) {
   return {
-    getAccounts(itemId: string, type?: 'BANK' | 'CREDIT'): Promise<Account[]> {
+    async getAccounts(itemId: string, type?: 'BANK' | 'CREDIT'): Promise<Account[]> {
       // The SDK sends only itemId/type and an item's accounts come in one page; `page` is sent
       // only if Pluggy ever answers with more than one (no pageSize).
       return listAll(
@@ -16,7 +16,7 @@ export function accountsResource(http: RequestSender) {
       );
     },
 
-    getAccount(id: string): Promise<Account> {
+    async getAccount(id: string): Promise<Account> {
       return http.request(
         { method: 'GET', path: `/accounts/${idSegment('account id', id, 'GET', '/accounts/{id}')}` },
         AccountSchema,

@@ -6,7 +6,7 @@ import { checkedId } from './ids.ts';
 /** Contract part 02 §6: only closed bills of a card account. */
 export function billsResource(http: RequestSender) {
   return {
-    getBills(accountId: string): Promise<Bill[]> {
+    async getBills(accountId: string): Promise<Bill[]> {
       return listAll(
         http,
         { path: '/bills', query: { accountId: checkedId('accountId', accountId, 'GET', '/bills') } },

@@ -23,7 +23,7 @@ export function connectorsResource(http: RequestSender) {
       return page.results;
     },
 
-    getConnector(id: number): Promise<Connector> {
+    async getConnector(id: number): Promise<Connector> {
       // Connector ids are positive integers, not UUIDs (docs/pluggy.md).
       if (!Number.isSafeInteger(id) || id <= 0) {
         throw new PluggyError({

@@ -7,7 +7,7 @@ import { PluggyError } from '../errors.ts';
  */
 export const PLUGGY_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export const isPluggyId = (value: unknown): value is string =>
+export const isPluggyId = (value: unknown): boolean =>
   typeof value === 'string' && PLUGGY_ID_PATTERN.test(value);
 
 /**

@@ -11,7 +11,7 @@ import { checkedId, idSegment } from './ids.ts';
 /** Contract part 02 §4. */
 export function investmentsResource(http: RequestSender) {
   return {
-    getInvestments(itemId: string): Promise<Investment[]> {
+    async getInvestments(itemId: string): Promise<Investment[]> {
       return listAll(
         http,
         { path: '/investments', query: { itemId: checkedId('itemId', itemId, 'GET', '/investments') } },
@@ -22,9 +22,11 @@ export function investmentsResource(http: RequestSender) {
       );
     },
 
-    investmentTransactionPages(investmentId: string): AsyncGenerator<InvestmentTransaction[]> {
-      const path = `/investments/${idSegment('investment id', investmentId, 'GET', '/investments/{id}/transactions')}/transactions`;
-      return listPages(http, { path }, InvestmentTransactionSchema, { pageSize: MAX_PAGE_SIZE });
+    async *investmentTransactionPages(investmentId: string): AsyncGenerator<InvestmentTransaction[]> {
+      const id = idSegment('investment id', investmentId, 'GET', '/investments/{id}/transactions');
+      yield* listPages(http, { path: `/investments/${id}/transactions` }, InvestmentTransactionSchema, {
+        pageSize: MAX_PAGE_SIZE,
+      });
     },
   };
 }

@@ -39,11 +39,11 @@ export function itemsResource(http: RequestSender) {
       );
     },
 
-    getItem(id: string): Promise<Item> {
+    async getItem(id: string): Promise<Item> {
       return http.request({ method: 'GET', path: itemPath(id, 'GET') }, ItemSchema);
     },
 
-    updateItem(id: string, input: UpdateItemInput = {}): Promise<Item> {
+    async updateItem(id: string, input: UpdateItemInput = {}): Promise<Item> {
       // Retried like any PATCH: if a lost first attempt did start the sync, the retry answers
       // 400 ITEM_ALREADY_UPDATING, which says the same thing.
       return http.request(
@@ -57,11 +57,11 @@ export function itemsResource(http: RequestSender) {
       );
     },
 
-    deleteItem(id: string): Promise<void> {
+    async deleteItem(id: string): Promise<void> {
       return http.requestVoid({ method: 'DELETE', path: itemPath(id, 'DELETE') });
     },
 
-    sendItemMfa(id: string, params: Record<string, string>): Promise<Item> {
+    async sendItemMfa(id: string, params: Record<string, string>): Promise<Item> {
       // An MFA code is single-use at the bank: never resend one that may have arrived (the POST
       // default).
       return http.request(

@@ -6,7 +6,7 @@ import { checkedId } from './ids.ts';
 /** Contract part 02 §5. */
 export function loansResource(http: RequestSender) {
   return {
-    getLoans(itemId: string): Promise<Loan[]> {
+    async getLoans(itemId: string): Promise<Loan[]> {
       return listAll(
         http,
         { path: '/loans', query: { itemId: checkedId('itemId', itemId, 'GET', '/loans') } },

@@ -33,7 +33,7 @@ export function webhooksResource(http: RequestSender) {
       );
     },
 
-    updateWebhook(id: string, patch: UpdateWebhookInput): Promise<Webhook> {
+    async updateWebhook(id: string, patch: UpdateWebhookInput): Promise<Webhook> {
       return http.request(
         {
           method: 'PATCH',
@@ -45,7 +45,7 @@ export function webhooksResource(http: RequestSender) {
       );
     },
 
-    deleteWebhook(id: string): Promise<void> {
+    async deleteWebhook(id: string): Promise<void> {
       return http.requestVoid({ method: 'DELETE', path: webhookPath(id, 'DELETE') });
     },
   };
