@@ -13,6 +13,8 @@ describe('webhook envelope', () => {
       { event: 'item/updated' },
       { eventId: E1 },
       { event: 1, eventId: E1 },
+      { event: 'item/\u0000', eventId: E1 },
+      { event: 'item updated', eventId: E1 },
       [],
       'x',
       null,

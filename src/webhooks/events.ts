@@ -34,7 +34,13 @@ const PluggyId = z.string().regex(PLUGGY_ID_PATTERN, 'must be a Pluggy id (a UUI
  */
 export const EnvelopeSchema = z
   .looseObject({
-    event: z.string().min(1).max(100),
+    // Pluggy's event names are ASCII words and slashes; anything else (a NUL, which no text
+    // column holds) is no event of theirs.
+    event: z
+      .string()
+      .min(1)
+      .max(100)
+      .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
     eventId: PluggyId,
     itemId: PluggyId.nullish(),
     accountId: PluggyId.nullish(),
