@@ -1,8 +1,9 @@
 /**
  * Webhook receiver throughput: `npx tsx bench/webhooks.ts [--requests 20000] [--concurrency 50]`.
  *
- * The real receiver (webhook route: auth, envelope check, then the event row and its pg-boss job
- * written by one statement, concurrent deliveries batched — src/webhooks/receive.ts) on a fresh
+ * The real receiver (webhook route: auth, envelope check, then concurrent deliveries batched, each
+ * batch one transaction: the event rows in one INSERT and their jobs through pg-boss's `insert` —
+ * src/webhooks/receive.ts) on a fresh
  * test database with durable commits (synchronous_commit as the server has it, `on` by default),
  * listening on loopback in this process. The load comes from a separate child process
  * (node:http, keep-alive, N in flight, unique eventIds), so generating load does not steal this
@@ -203,9 +204,10 @@ async function main() {
 
   const { createTestDatabase } = await import('../src/db/testing.ts');
   const { createPool } = await import('../src/db/pool.ts');
+  const { countEvents } = await import('../src/db/queries/webhookEvents.ts');
   const { buildServer } = await import('../src/http/server.ts');
   const { createLogger } = await import('../src/log.ts');
-  const { startBoss } = await import('../src/sync/jobs.ts');
+  const { QUEUES, startBoss } = await import('../src/sync/jobs.ts');
   const { webhookRoutes } = await import('../src/webhooks/route.ts');
 
   const logger = createLogger('warn', process.stderr);
@@ -255,16 +257,16 @@ async function main() {
     }
 
     // Every ack must be a committed event with its job (warm-ups included).
-    const countOf = async (sql: string) => Number((await db.pool.query<{ n: string }>(sql)).rows[0]?.n);
-    const stored = await countOf('SELECT count(*) AS n FROM webhook_events');
-    const jobs = await countOf(`SELECT count(*) AS n FROM pgboss.job WHERE name = 'webhook-event'`);
+    const stored = await countEvents(db.pool);
+    // Through pg-boss's API: no worker runs here, so every job enqueued is still queued.
+    const jobs = await boss.getQueueSize(QUEUES.webhookEvent);
     const table = markdownTable(headers, rows);
     const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
     const cores = os.cpus().length;
     const setup = [
       `Concurrency ${concurrency} (keep-alive), unique eventIds, \`transactions/created\` bodies (~330 B), each round`,
-      `after its own warm-up (not counted). Receiver: Fastify + webhook route; each event row and its pg-boss job`,
-      `committed by one statement (concurrent deliveries share a statement), pool of ${poolSize},`,
+      `after its own warm-up (not counted). Receiver: Fastify + webhook route; concurrent deliveries batched, each`,
+      `batch one transaction (events in one INSERT, their jobs through pg-boss's insert), pool of ${poolSize},`,
       `synchronous_commit=${syncCommit}; PostgreSQL ${pgVersion} on 127.0.0.1; load generator in a separate process;`,
       `${cores} × ${cpu}, Node ${process.version}. 1-minute load average at the start of each round:`,
       `${loads.join(', ')} (the machine is shared: other work competes for the same ${cores} cores).`,

@@ -4,6 +4,7 @@ import { openDatabase } from '../db/open.ts';
 import { createLogger } from '../log.ts';
 import { NoPluggyError, pluggyForCommand } from './findPluggy.ts';
 import { PluggyError } from '../pluggy/index.ts';
+import { isPluggyId } from '../pluggy/resources/ids.ts';
 import { startBoss } from '../sync/jobs.ts';
 import { WEBHOOK_PATH } from '../webhooks/endpoint.ts';
 import { processWebhookEvent } from '../webhooks/process.ts';
@@ -101,6 +102,14 @@ async function replay(argv: string[]): Promise<void> {
   const eventId = positionals[0];
   if (!eventId || positionals.length > 1) {
     process.stderr.write('usage: npm run cli -- webhooks replay <eventId>\n');
+    process.exitCode = 2;
+    return;
+  }
+  // Pluggy's eventIds are UUIDs, and the receiver stores no other (src/webhooks/events.ts).
+  if (!isPluggyId(eventId)) {
+    process.stderr.write(
+      `webhooks replay: ${JSON.stringify(eventId.slice(0, 80))} is not an event id (a UUID)\n`,
+    );
     process.exitCode = 2;
     return;
   }

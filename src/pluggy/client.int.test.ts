@@ -85,14 +85,16 @@ const nearlyExpiredKey = (serial: number) => fakeApiKey(serial, 7200, Date.now()
 describe('authentication', () => {
   it('gets one API key from /auth and sends it as X-API-KEY on every call', async () => {
     const h = await harness();
-    h.server.on('GET /accounts/a1', { body: accountPayload({ id: 'a1' }) });
+    h.server.on('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1', {
+      body: accountPayload({ id: 'a1a1a1a1-0000-4000-8000-0000000000a1' }),
+    });
 
-    for (let i = 0; i < 3; i++) await h.client.getAccount('a1');
+    for (let i = 0; i < 3; i++) await h.client.getAccount('a1a1a1a1-0000-4000-8000-0000000000a1');
 
     const auth = h.server.requests('POST /auth');
     expect(auth).toHaveLength(1);
     expect(auth[0]?.body).toEqual({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, nonExpiring: false });
-    expect(h.server.requests('GET /accounts/a1').map(h.keyOf)).toEqual([
+    expect(h.server.requests('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1').map(h.keyOf)).toEqual([
       h.issued[0],
       h.issued[0],
       h.issued[0],
@@ -103,14 +105,16 @@ describe('authentication', () => {
     const h = await harness({
       keyFor: (serial) => (serial === 1 ? nearlyExpiredKey(1) : fakeApiKey(serial)),
     });
-    h.server.on('GET /accounts/a1', { body: accountPayload({ id: 'a1' }) });
+    h.server.on('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1', {
+      body: accountPayload({ id: 'a1a1a1a1-0000-4000-8000-0000000000a1' }),
+    });
 
-    await h.client.getAccount('a1'); // gets key 1, still valid for 30 s, so this call uses it
-    await h.client.getAccount('a1'); // key 1 is inside the 60 s margin: renewed first
-    await h.client.getAccount('a1'); // key 2 has two hours left: reused
+    await h.client.getAccount('a1a1a1a1-0000-4000-8000-0000000000a1'); // gets key 1, still valid for 30 s, so this call uses it
+    await h.client.getAccount('a1a1a1a1-0000-4000-8000-0000000000a1'); // key 1 is inside the 60 s margin: renewed first
+    await h.client.getAccount('a1a1a1a1-0000-4000-8000-0000000000a1'); // key 2 has two hours left: reused
 
     expect(h.server.requests('POST /auth')).toHaveLength(2);
-    expect(h.server.requests('GET /accounts/a1').map(h.keyOf)).toEqual([
+    expect(h.server.requests('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1').map(h.keyOf)).toEqual([
       h.issued[0],
       h.issued[1],
       h.issued[1],
@@ -121,49 +125,69 @@ describe('authentication', () => {
     const h = await harness({
       keyFor: (serial) => (serial === 1 ? nearlyExpiredKey(1) : fakeApiKey(serial)),
     });
-    h.server.on('GET /accounts/a1', { body: accountPayload({ id: 'a1' }) });
-    await h.client.getAccount('a1');
+    h.server.on('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1', {
+      body: accountPayload({ id: 'a1a1a1a1-0000-4000-8000-0000000000a1' }),
+    });
+    await h.client.getAccount('a1a1a1a1-0000-4000-8000-0000000000a1');
 
-    await Promise.all(Array.from({ length: 50 }, () => h.client.getAccount('a1')));
+    await Promise.all(
+      Array.from({ length: 50 }, () => h.client.getAccount('a1a1a1a1-0000-4000-8000-0000000000a1')),
+    );
 
     expect(h.server.requests('POST /auth')).toHaveLength(2);
-    const keys = h.server.requests('GET /accounts/a1').slice(1).map(h.keyOf);
+    const keys = h.server
+      .requests('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1')
+      .slice(1)
+      .map(h.keyOf);
     expect(keys).toHaveLength(50);
     expect(new Set(keys)).toEqual(new Set([h.issued[1]]));
   });
 
   it('makes exactly one /auth for 50 concurrent first calls', async () => {
     const h = await harness();
-    h.server.on('GET /accounts/a1', { body: accountPayload({ id: 'a1' }) });
-    await Promise.all(Array.from({ length: 50 }, () => h.client.getAccount('a1')));
+    h.server.on('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1', {
+      body: accountPayload({ id: 'a1a1a1a1-0000-4000-8000-0000000000a1' }),
+    });
+    await Promise.all(
+      Array.from({ length: 50 }, () => h.client.getAccount('a1a1a1a1-0000-4000-8000-0000000000a1')),
+    );
     expect(h.server.requests('POST /auth')).toHaveLength(1);
   });
 
   it('re-authenticates once when Pluggy answers 401, even for 50 concurrent calls', async () => {
     const h = await harness();
     // The first key is refused (revoked server-side before its exp); later keys work.
-    h.server.on('GET /accounts/a1', (req) =>
+    h.server.on('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1', (req) =>
       h.keyOf(req) === h.issued[0]
         ? { status: 401, body: { code: 401, message: 'Unauthorized' } }
-        : { body: accountPayload({ id: 'a1' }) },
+        : { body: accountPayload({ id: 'a1a1a1a1-0000-4000-8000-0000000000a1' }) },
     );
 
-    const results = await Promise.all(Array.from({ length: 50 }, () => h.client.getAccount('a1')));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => h.client.getAccount('a1a1a1a1-0000-4000-8000-0000000000a1')),
+    );
 
-    expect(results.every((a) => a.id === 'a1')).toBe(true);
+    expect(results.every((a) => a.id === 'a1a1a1a1-0000-4000-8000-0000000000a1')).toBe(true);
     expect(h.server.requests('POST /auth')).toHaveLength(2);
   });
 
   it('treats a 403 without codeDescription as an expired key: re-authenticates and retries', async () => {
     const h = await harness();
-    h.server.queue('GET /accounts/a1', {
+    h.server.queue('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1', {
       status: 403,
       body: { code: 403, message: 'Missing or invalid authorization token' },
     });
-    h.server.on('GET /accounts/a1', { body: accountPayload({ id: 'a1' }) });
+    h.server.on('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1', {
+      body: accountPayload({ id: 'a1a1a1a1-0000-4000-8000-0000000000a1' }),
+    });
 
-    await expect(h.client.getAccount('a1')).resolves.toMatchObject({ id: 'a1' });
-    expect(h.server.requests('GET /accounts/a1').map(h.keyOf)).toEqual([h.issued[0], h.issued[1]]);
+    await expect(h.client.getAccount('a1a1a1a1-0000-4000-8000-0000000000a1')).resolves.toMatchObject({
+      id: 'a1a1a1a1-0000-4000-8000-0000000000a1',
+    });
+    expect(h.server.requests('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1').map(h.keyOf)).toEqual([
+      h.issued[0],
+      h.issued[1],
+    ]);
   });
 
   it('treats a 403 with codeDescription as a real denial: auth error, no re-auth, no retry', async () => {
@@ -186,12 +210,20 @@ describe('authentication', () => {
 
   it('gives up with an auth error when the renewed key is refused too', async () => {
     const h = await harness();
-    h.server.on('GET /accounts/a1', { status: 401, body: { code: 401, message: 'Unauthorized' } });
+    h.server.on('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1', {
+      status: 401,
+      body: { code: 401, message: 'Unauthorized' },
+    });
 
-    const err = await caught(h.client.getAccount('a1'));
+    const err = await caught(h.client.getAccount('a1a1a1a1-0000-4000-8000-0000000000a1'));
 
-    expect(err).toMatchObject({ code: 'auth', status: 401, method: 'GET', path: '/accounts/a1' });
-    expect(h.server.requests('GET /accounts/a1')).toHaveLength(2);
+    expect(err).toMatchObject({
+      code: 'auth',
+      status: 401,
+      method: 'GET',
+      path: '/accounts/a1a1a1a1-0000-4000-8000-0000000000a1',
+    });
+    expect(h.server.requests('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1')).toHaveLength(2);
     expect(h.server.requests('POST /auth')).toHaveLength(2);
   });
 
@@ -223,7 +255,7 @@ describe('authentication', () => {
 describe('retries', () => {
   it('honours Retry-After on 429: the retry arrives no sooner than the header says', async () => {
     const h = await harness();
-    h.server.queue('GET /accounts/a1', {
+    h.server.queue('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1', {
       status: 429,
       headers: { 'retry-after': '1' },
       body: {
@@ -231,11 +263,15 @@ describe('retries', () => {
         message: 'Too many requests. Please try again later (see Retry-After header in seconds)',
       },
     });
-    h.server.on('GET /accounts/a1', { body: accountPayload({ id: 'a1' }) });
+    h.server.on('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1', {
+      body: accountPayload({ id: 'a1a1a1a1-0000-4000-8000-0000000000a1' }),
+    });
 
-    await expect(h.client.getAccount('a1')).resolves.toMatchObject({ id: 'a1' });
+    await expect(h.client.getAccount('a1a1a1a1-0000-4000-8000-0000000000a1')).resolves.toMatchObject({
+      id: 'a1a1a1a1-0000-4000-8000-0000000000a1',
+    });
 
-    const [first, second] = h.server.requests('GET /accounts/a1');
+    const [first, second] = h.server.requests('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1');
     expect(second).toBeDefined();
     expect(second!.at - first!.at).toBeGreaterThanOrEqual(1000);
   });
@@ -243,28 +279,32 @@ describe('retries', () => {
   it('fails fast with rate-limited when Retry-After does not fit the retry budget', async () => {
     // Defaults: 60 s budget. Pluggy's usual Retry-After of 60 s plus time already spent exceeds it.
     const h = await harness({ retryBaseDelayMs: 250 });
-    h.server.on('GET /accounts/a1', {
+    h.server.on('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1', {
       status: 429,
       headers: { 'retry-after': '60' },
       body: { code: 429, message: 'Too many requests' },
     });
 
-    const err = await caught(h.client.getAccount('a1'));
+    const err = await caught(h.client.getAccount('a1a1a1a1-0000-4000-8000-0000000000a1'));
 
     expect(err).toMatchObject({ code: 'rate-limited', status: 429, retryAfterMs: 60_000 });
-    expect(h.server.requests('GET /accounts/a1')).toHaveLength(1);
+    expect(h.server.requests('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1')).toHaveLength(1);
   });
 
   it('fails fast when Retry-After exceeds maxRetryAfterMs, carrying the server value', async () => {
     const h = await harness({ maxRetryAfterMs: 5_000, maxRetryTimeMs: 600_000 });
     const at = new Date(Date.now() + 120_000).toUTCString();
-    h.server.on('GET /accounts/a1', { status: 429, headers: { 'retry-after': at }, body: { code: 429 } });
+    h.server.on('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1', {
+      status: 429,
+      headers: { 'retry-after': at },
+      body: { code: 429 },
+    });
 
-    const err = await caught(h.client.getAccount('a1'));
+    const err = await caught(h.client.getAccount('a1a1a1a1-0000-4000-8000-0000000000a1'));
 
     expect(err.code).toBe('rate-limited');
     expect(err.retryAfterMs).toBeGreaterThan(100_000);
-    expect(h.server.requests('GET /accounts/a1')).toHaveLength(1);
+    expect(h.server.requests('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1')).toHaveLength(1);
   });
 
   it('retries a create after 429, since Pluggy refused it before acting', async () => {
@@ -280,27 +320,31 @@ describe('retries', () => {
   it('retries 5xx on reads and succeeds when Pluggy recovers', async () => {
     const h = await harness();
     h.server.queue(
-      'GET /accounts/a1',
+      'GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1',
       { status: 503, body: { code: 503, message: 'maintenance' } },
       {
         status: 500,
         body: { code: 500, codeDescription: 'INTERNAL_SERVER_ERROR', message: 'Internal Server Error' },
       },
     );
-    h.server.on('GET /accounts/a1', { body: accountPayload({ id: 'a1' }) });
+    h.server.on('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1', {
+      body: accountPayload({ id: 'a1a1a1a1-0000-4000-8000-0000000000a1' }),
+    });
 
-    await expect(h.client.getAccount('a1')).resolves.toMatchObject({ id: 'a1' });
-    expect(h.server.requests('GET /accounts/a1')).toHaveLength(3);
+    await expect(h.client.getAccount('a1a1a1a1-0000-4000-8000-0000000000a1')).resolves.toMatchObject({
+      id: 'a1a1a1a1-0000-4000-8000-0000000000a1',
+    });
+    expect(h.server.requests('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1')).toHaveLength(3);
   });
 
   it('stops after maxAttempts with a typed unavailable error', async () => {
     const h = await harness({ maxAttempts: 4 });
-    h.server.on('GET /accounts/a1', {
+    h.server.on('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1', {
       status: 500,
       body: { code: 500, codeDescription: 'INTERNAL_SERVER_ERROR', message: 'Internal Server Error' },
     });
 
-    const err = await caught(h.client.getAccount('a1'));
+    const err = await caught(h.client.getAccount('a1a1a1a1-0000-4000-8000-0000000000a1'));
 
     expect(err).toMatchObject({
       code: 'unavailable',
@@ -308,34 +352,34 @@ describe('retries', () => {
       pluggyCode: 'INTERNAL_SERVER_ERROR',
       attempts: 4,
       method: 'GET',
-      path: '/accounts/a1',
+      path: '/accounts/a1a1a1a1-0000-4000-8000-0000000000a1',
     });
-    expect(h.server.requests('GET /accounts/a1')).toHaveLength(4);
+    expect(h.server.requests('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1')).toHaveLength(4);
   });
 
   it('stops retrying when the next back-off would exceed maxRetryTimeMs', async () => {
     // Back-off ceiling 1 s·2^(n-1) with random() pinned near 1 is ≈1 s, above a 100 ms budget.
     const h = await harness({ maxAttempts: 10, retryBaseDelayMs: 1000, maxRetryTimeMs: 100 });
-    h.server.on('GET /accounts/a1', { status: 502, body: { code: 502 } });
+    h.server.on('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1', { status: 502, body: { code: 502 } });
     const random = vi.spyOn(Math, 'random').mockReturnValue(0.999);
     try {
-      const err = await caught(h.client.getAccount('a1'));
+      const err = await caught(h.client.getAccount('a1a1a1a1-0000-4000-8000-0000000000a1'));
       expect(err).toMatchObject({ code: 'unavailable', status: 502 });
     } finally {
       random.mockRestore();
     }
-    expect(h.server.requests('GET /accounts/a1')).toHaveLength(1);
+    expect(h.server.requests('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1')).toHaveLength(1);
   });
 
   it('times out a stalled request and reports unavailable', async () => {
     const h = await harness({ timeoutMs: 100, maxAttempts: 2 });
-    h.server.on('GET /accounts/a1', { hang: true });
+    h.server.on('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1', { hang: true });
 
-    const err = await caught(h.client.getAccount('a1'));
+    const err = await caught(h.client.getAccount('a1a1a1a1-0000-4000-8000-0000000000a1'));
 
     expect(err.code).toBe('unavailable');
     expect(err.message).toMatch(/timed out/);
-    expect(h.server.requests('GET /accounts/a1')).toHaveLength(2);
+    expect(h.server.requests('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1')).toHaveLength(2);
   });
 
   it('does not resend a create after a 5xx, a timeout or a dropped connection', async () => {
@@ -421,15 +465,24 @@ describe('redirects', () => {
     const h = await harness();
     const elsewhere = await startScriptedServer();
     servers.push(elsewhere);
-    h.server.on('GET /accounts/a1', { status: 302, headers: { location: `${elsewhere.url}/accounts/a1` } });
+    h.server.on('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1', {
+      status: 302,
+      headers: { location: `${elsewhere.url}/accounts/a1a1a1a1-0000-4000-8000-0000000000a1` },
+    });
 
-    const err = await caught(h.client.getAccount('a1'));
+    const err = await caught(h.client.getAccount('a1a1a1a1-0000-4000-8000-0000000000a1'));
 
     // contract-mismatch: Pluggy never redirects, so this is a wrong base URL or a changed API;
     // a retry (ours or a queue's) cannot help.
-    expect(err).toMatchObject({ code: 'contract-mismatch', path: '/accounts/a1', attempts: 1 });
-    expect(h.server.requests('GET /accounts/a1')).toHaveLength(1);
-    expect(h.server.requests('GET /accounts/a1')[0]?.headers['x-api-key']).toBe(h.issued[0]);
+    expect(err).toMatchObject({
+      code: 'contract-mismatch',
+      path: '/accounts/a1a1a1a1-0000-4000-8000-0000000000a1',
+      attempts: 1,
+    });
+    expect(h.server.requests('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1')).toHaveLength(1);
+    expect(
+      h.server.requests('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1')[0]?.headers['x-api-key'],
+    ).toBe(h.issued[0]);
 
     // The same for /auth, whose body carries the client secret (307 would resend it).
     h.server.on('POST /auth', { status: 307, headers: { location: `${elsewhere.url}/auth` } });
@@ -469,7 +522,7 @@ describe('error mapping', () => {
         message: 'too soon',
       },
     });
-    h.server.on('GET /transactions/t1', {
+    h.server.on('GET /transactions/71717171-0000-4000-8000-000000000071', {
       status: 410,
       body: { code: 410, codeDescription: 'ENDPOINT_DEPRECATED', message: 'use GET /v2/transactions' },
     });
@@ -490,7 +543,7 @@ describe('error mapping', () => {
       code: 'invalid-request',
       status: 409,
     });
-    expect(await caught(h.client.getTransaction('t1'))).toMatchObject({
+    expect(await caught(h.client.getTransaction('71717171-0000-4000-8000-000000000071'))).toMatchObject({
       code: 'invalid-request',
       status: 410,
     });
@@ -507,10 +560,10 @@ describe('error mapping', () => {
 describe('response validation', () => {
   it('raises contract-mismatch naming the field when a required field is missing', async () => {
     const h = await harness();
-    const { balance: _, ...withoutBalance } = accountPayload({ id: 'a1' });
-    h.server.on('GET /accounts/a1', { body: withoutBalance });
+    const { balance: _, ...withoutBalance } = accountPayload({ id: 'a1a1a1a1-0000-4000-8000-0000000000a1' });
+    h.server.on('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1', { body: withoutBalance });
 
-    const err = await caught(h.client.getAccount('a1'));
+    const err = await caught(h.client.getAccount('a1a1a1a1-0000-4000-8000-0000000000a1'));
 
     expect(err.code).toBe('contract-mismatch');
     expect(err.message).toContain('balance');
@@ -533,8 +586,10 @@ describe('response validation', () => {
 
   it('raises contract-mismatch on a 200 that is not JSON', async () => {
     const h = await harness();
-    h.server.on('GET /accounts/a1', { raw: '<html>gateway</html>' });
-    expect((await caught(h.client.getAccount('a1'))).code).toBe('contract-mismatch');
+    h.server.on('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1', { raw: '<html>gateway</html>' });
+    expect((await caught(h.client.getAccount('a1a1a1a1-0000-4000-8000-0000000000a1'))).code).toBe(
+      'contract-mismatch',
+    );
   });
 
   it('keeps unknown fields and accepts enum values Pluggy adds later', async () => {
@@ -619,7 +674,10 @@ describe('pagination', () => {
         next: null,
       },
     }));
-    const ids = Array.from({ length: 1200 }, (_, i) => `tx-${i}`);
+    const ids = Array.from(
+      { length: 1200 },
+      (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    );
 
     const found = await h.client.getTransactionsByIds(ACCOUNT_ID, ids);
 
@@ -685,14 +743,16 @@ describe('pagination', () => {
 
   it('pages investment transactions with pageSize 500', async () => {
     const h = await harness();
-    h.server.on('GET /investments/inv-1/transactions', { body: page([]) });
+    h.server.on('GET /investments/1a1a1a1a-0000-4000-8000-000000000001/transactions', { body: page([]) });
 
-    for await (const _ of h.client.investmentTransactionPages('inv-1')) {
+    for await (const _ of h.client.investmentTransactionPages('1a1a1a1a-0000-4000-8000-000000000001')) {
       // drain
     }
 
     expect(
-      h.server.requests('GET /investments/inv-1/transactions').map((r) => Object.fromEntries(r.query)),
+      h.server
+        .requests('GET /investments/1a1a1a1a-0000-4000-8000-000000000001/transactions')
+        .map((r) => Object.fromEntries(r.query)),
     ).toEqual([{ page: '1', pageSize: '500' }]);
   });
 });
@@ -741,21 +801,21 @@ describe('secrets', () => {
     const echo = (req: RecordedRequest) =>
       `key ${h.keyOf(req)} secret ${CLIENT_SECRET} token ${connectToken} raw-key ${h.issued[0]?.split('.')[1]}`;
     // A misbehaving upstream that echoes what it was sent, in every field a PluggyError keeps.
-    h.server.on('GET /accounts/a1', (req) => ({
+    h.server.on('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1', (req) => ({
       status: 500,
       body: { code: 500, codeDescription: echo(req), message: echo(req), details: [{ message: echo(req) }] },
     }));
     h.server.on('POST /connect_token', { body: { token: connectToken, accessToken: 42 } });
-    h.server.on('GET /accounts/a2', { hang: true });
+    h.server.on('GET /accounts/a2a2a2a2-0000-4000-8000-0000000000a2', { hang: true });
     h.server.on(`GET /items/${ITEM_ID}`, {
       status: 401,
       body: { code: 401, message: `bad ${CLIENT_SECRET}` },
     });
 
     const errors = [
-      await caught(h.client.getAccount('a1')),
+      await caught(h.client.getAccount('a1a1a1a1-0000-4000-8000-0000000000a1')),
       await caught(h.client.createConnectToken({ clientUserId: 'u' })),
-      await caught(h.client.getAccount('a2')),
+      await caught(h.client.getAccount('a2a2a2a2-0000-4000-8000-0000000000a2')),
       await caught(h.client.getItem(ITEM_ID)),
     ];
     h.server.on('POST /auth', { status: 401, body: { code: 401, message: `keys ${CLIENT_SECRET} invalid` } });
@@ -814,7 +874,7 @@ describe('secrets', () => {
     h.server.on(`POST /items/${ITEM_ID}/mfa`, echo);
     h.server.on('POST /connect_token', echo);
     h.server.on('POST /webhooks', echo);
-    h.server.on('PATCH /webhooks/w-1', echo);
+    h.server.on('PATCH /webhooks/e1e1e1e1-0000-4000-8000-0000000000e1', echo);
 
     const errors = [
       await caught(
@@ -834,7 +894,12 @@ describe('secrets', () => {
           headers: { authorization: headerSecret },
         }),
       ),
-      await caught(h.client.updateWebhook('w-1', { headers: { authorization: headerSecret }, url: hookUrl })),
+      await caught(
+        h.client.updateWebhook('e1e1e1e1-0000-4000-8000-0000000000e1', {
+          headers: { authorization: headerSecret },
+          url: hookUrl,
+        }),
+      ),
     ];
 
     expect(errors.map((e) => e.code)).toEqual(Array(6).fill('invalid-request'));
@@ -852,12 +917,19 @@ describe('secrets', () => {
 
   it('logs one debug line per attempt with method, path, status, duration and attempt number', async () => {
     const h = await harness();
-    h.server.queue('GET /accounts/a1', { status: 503, body: { code: 503 } });
-    h.server.on('GET /accounts/a1', { body: accountPayload({ id: 'a1' }) });
+    h.server.queue('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1', {
+      status: 503,
+      body: { code: 503 },
+    });
+    h.server.on('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1', {
+      body: accountPayload({ id: 'a1a1a1a1-0000-4000-8000-0000000000a1' }),
+    });
 
-    await h.client.getAccount('a1');
+    await h.client.getAccount('a1a1a1a1-0000-4000-8000-0000000000a1');
 
-    const lines = h.logLines.map((l) => JSON.parse(l)).filter((l) => l.path === '/accounts/a1');
+    const lines = h.logLines
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.path === '/accounts/a1a1a1a1-0000-4000-8000-0000000000a1');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatchObject({ level: 20, method: 'GET', status: 503, attempt: 1 });
     expect(lines[1]).toMatchObject({ method: 'GET', status: 200, attempt: 2 });

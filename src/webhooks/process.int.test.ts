@@ -62,7 +62,7 @@ describe('webhook worker', () => {
         times: 1,
       });
       const eventId = randomUUID();
-      await recordWebhookEvent(t.pool, { event, eventId, itemId: item.id });
+      await recordWebhookEvent({ pool: t.pool, boss }, { event, eventId, itemId: item.id });
       const jobsOf = () =>
         t.pool.query<{ id: string; state: string; later: number }>(
           `SELECT id, state, extract(epoch FROM start_after - now())::int AS later FROM pgboss.job

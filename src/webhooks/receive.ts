@@ -1,7 +1,12 @@
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { insertEvents, type NewWebhookEvent } from '../db/queries/webhookEvents.ts';
+import { withTransaction } from '../db/pool.ts';
 import { AppError } from '../domain/errors.ts';
-import { QUEUES } from '../sync/jobs.ts';
+import { isDatabaseUnavailable } from '../http/errors.ts';
+import { type Boss, QUEUES, type WebhookEventJob } from '../sync/jobs.ts';
 import { type Envelope, isHandledEvent, itemIdOf } from './events.ts';
+import { toStorableJson } from './payload.ts';
 
 /**
  * Stores deliveries and enqueues their processing ATOMICALLY: once `record` resolves, the event is
@@ -9,30 +14,33 @@ import { type Envelope, isHandledEvent, itemIdOf } from './events.ts';
  * A redelivered eventId changes nothing (`duplicate: true`). Unknown event types are kept for the
  * record, marked ignored, and enqueue nothing.
  *
- * Why not BEGIN / insert / pg-boss send / COMMIT: one statement is its own transaction, committed
- * durably before PostgreSQL answers, in one round trip instead of four. And deliveries that arrive
- * while statements are in flight are written together by the next one (natural batching: a lone
- * delivery never waits for company), so a burst costs one commit per batch rather than one per
- * event. bench/webhooks.ts measures the effect.
+ * One transaction per batch: the events in one INSERT (src/db/queries/webhookEvents.ts), then the
+ * processing jobs of those newly stored through pg-boss's own `insert`, given our transaction's
+ * client as its `db`, then COMMIT — committed durably before PostgreSQL answers. Deliveries that
+ * arrive while batches are in flight are written together by the next one (natural batching: a
+ * lone delivery never waits for company), so a burst costs one commit per batch rather than one
+ * per event. bench/webhooks.ts measures the effect.
  *
- * A batch PostgreSQL refuses for its data (SQLSTATE class 22 or 23: a value jsonb cannot hold, a
- * constraint) is retried event by event, one after another, so one bad event fails alone. Any
- * other failure — the database unreachable above all — fails every delivery of the batch at once:
+ * Each delivery is serialised on its own before it joins a batch (payload.ts), so a body that
+ * cannot be written fails alone, at once. A batch that fails anyway is retried event by event,
+ * one after another, so one bad event fails alone — for any failure but an unreachable database:
  * retrying each would only multiply the load on a database already in trouble, and each sender
- * gets the error (503 for an unreachable database, from the shared mapping) and retries later.
+ * gets the error (503 from the shared mapping, whose test this is) and retries later.
  *
- * Deliveries waiting for a free statement slot are capped (`maxWaiting`): past it a delivery is
+ * Deliveries waiting for a free batch slot are capped (`maxWaiting`): past it a delivery is
  * refused at once with `WebhookReceiverBusy` (503 + Retry-After) rather than held in memory while
  * Pluggy's 5–10 s deadline runs out (contract part 03 §2.3).
  */
 export type WebhookRecorder = { record(envelope: Envelope): Promise<{ duplicate: boolean }> };
 
+export type WebhookRecorderDeps = { pool: pg.Pool; boss: Boss };
+
 export type WebhookRecorderOptions = {
-  /** Most events per statement. Default 100. */
+  /** Most events per batch. Default 100. */
   maxBatch?: number;
-  /** Statements in flight at once (keep ≤ pool size). Default 4. */
+  /** Batches (transactions) in flight at once (keep below the pool size). Default 4. */
   maxInFlight?: number;
-  /** Most deliveries waiting for a statement. Default 2 × maxBatch × maxInFlight. */
+  /** Most deliveries waiting for a batch slot. Default 2 × maxBatch × maxInFlight. */
   maxWaiting?: number;
 };
 
@@ -45,18 +53,26 @@ export class WebhookReceiverBusy extends AppError {
   }
 }
 
-/** SQLSTATE class 22 (data exception) or 23 (integrity constraint): the data, not the database. */
-function isDataError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+/** One delivery as a row to store; throws (for this delivery alone) if its body cannot be stored. */
+export function toNewEvent(envelope: Envelope): NewWebhookEvent {
+  return {
+    eventId: envelope.eventId,
+    event: envelope.event,
+    itemId: itemIdOf(envelope),
+    raw: toStorableJson(envelope),
+    handled: isHandledEvent(envelope.event),
+  };
 }
 
-export function createWebhookRecorder(db: pg.Pool, opts: WebhookRecorderOptions = {}): WebhookRecorder {
+export function createWebhookRecorder(
+  deps: WebhookRecorderDeps,
+  opts: WebhookRecorderOptions = {},
+): WebhookRecorder {
   const maxBatch = Math.max(1, opts.maxBatch ?? 100);
   const maxInFlight = Math.max(1, opts.maxInFlight ?? 4);
   const maxWaiting = Math.max(1, opts.maxWaiting ?? 2 * maxBatch * maxInFlight);
   type Waiting = {
-    envelope: Envelope;
+    event: NewWebhookEvent;
     resolve(v: { duplicate: boolean }): void;
     reject(err: unknown): void;
   };
@@ -65,25 +81,25 @@ export function createWebhookRecorder(db: pg.Pool, opts: WebhookRecorderOptions 
 
   const write = async (batch: Waiting[]) => {
     try {
-      const stored = await insertEvents(
-        db,
-        batch.map((w) => w.envelope),
+      const stored = await storeEvents(
+        deps,
+        batch.map((w) => w.event),
       );
       for (const w of batch) {
         // Within a batch the first of two identical eventIds is the one stored.
-        const first = stored.delete(w.envelope.eventId);
+        const first = stored.delete(w.event.eventId);
         w.resolve({ duplicate: !first });
       }
     } catch (err) {
-      if (batch.length === 1 || !isDataError(err)) {
+      if (batch.length === 1 || isDatabaseUnavailable(err)) {
         for (const w of batch) w.reject(err);
         return;
       }
-      // One at a time: this slot stays one statement in flight, like the batch it replaces.
+      // One at a time: this slot stays one transaction in flight, like the batch it replaces.
       for (const w of batch) {
         try {
-          const stored = await insertEvents(db, [w.envelope]);
-          w.resolve({ duplicate: !stored.has(w.envelope.eventId) });
+          const stored = await storeEvents(deps, [w.event]);
+          w.resolve({ duplicate: !stored.has(w.event.eventId) });
         } catch (e) {
           w.reject(e);
         }
@@ -106,92 +122,74 @@ export function createWebhookRecorder(db: pg.Pool, opts: WebhookRecorderOptions 
   return {
     record(envelope) {
       if (waiting.length >= maxWaiting) return Promise.reject(new WebhookReceiverBusy());
+      let event: NewWebhookEvent;
+      try {
+        event = toNewEvent(envelope);
+      } catch (err) {
+        return Promise.reject(err);
+      }
       return new Promise((resolve, reject) => {
-        waiting.push({ envelope, resolve, reject });
+        waiting.push({ event, resolve, reject });
         pump();
       });
     },
   };
 }
 
-/** One event, one statement: the recorder without batching (tests, tools). */
+/** One event, one transaction: the recorder without batching (tests, tools). */
 export async function recordWebhookEvent(
-  db: pg.Pool | pg.PoolClient,
+  deps: WebhookRecorderDeps,
   envelope: Envelope,
 ): Promise<{ duplicate: boolean }> {
-  const stored = await insertEvents(db, [envelope]);
-  return { duplicate: !stored.has(envelope.eventId) };
-}
-
-/** Inserts the events (and the jobs of the handled ones) in one statement; returns the eventIds stored. */
-async function insertEvents(db: pg.Pool | pg.PoolClient, envelopes: Envelope[]): Promise<Set<string>> {
-  const input = envelopes.map((e, ord) => ({
-    ord,
-    event_id: e.eventId,
-    event: e.event,
-    item_id: itemIdOf(e),
-    raw: e,
-    handled: isHandledEvent(e.event),
-  }));
-  const res = await db.query<{ eventId: string }>({
-    name: 'webhooks.record-events',
-    text: RECORD_EVENTS_SQL,
-    values: [JSON.stringify(input), QUEUES.webhookEvent],
-  });
-  return new Set(res.rows.map((r) => r.eventId));
+  const event = toNewEvent(envelope);
+  const stored = await storeEvents(deps, [event]);
+  return { duplicate: !stored.has(event.eventId) };
 }
 
 /**
- * $1 the events as a JSON array, $2 the pg-boss queue name. Returns one row per event stored.
+ * Stores the events and the jobs of the handled ones in one transaction; returns the eventIds
+ * stored by it (not those already there).
  *
- * Rows go in eventId order, so two statements racing on the same eventIds take their unique-index
- * locks in the same order (no deadlock); DISTINCT ON drops an eventId repeated within the batch.
- *
- * The job row is what pg-boss 10 (schema 24) `send(queue, { eventId })` inserts with no options:
- * the queue's own settings (retry limit/delay/backoff, expiry, retention, dead letter, policy)
- * with pg-boss's fallbacks. src/webhooks/receive.int.test.ts compares it with a row made by
- * `boss.send` and fails on any difference, so a pg-boss upgrade cannot drift silently.
- *
- * If the queue row were missing, the job insert would select nothing while the event is stored;
- * the final SELECT then casts a text to int, which raises and aborts the whole statement, so an
- * event is never stored without its job.
+ * pg-boss 10's `insert` answers nothing (its statement returns no rows) and silently skips jobs
+ * whose queue does not exist. So the `db` handed to it also counts the rows its statement wrote:
+ * fewer than the jobs sent throws, the transaction rolls back, and no event is ever stored
+ * without its job. Its statement runs as a prepared one (named by its text), planned once per
+ * connection rather than per batch.
  */
-const RECORD_EVENTS_SQL = `
-WITH input AS (
-  SELECT * FROM jsonb_to_recordset($1::jsonb)
-    AS i(ord int, event_id text, event text, item_id text, raw jsonb, handled boolean)
-), ev AS (
-  INSERT INTO webhook_events (event_id, event, item_id, raw, outcome, error, processed_at)
-  SELECT DISTINCT ON (event_id) event_id, event, item_id, raw,
-         CASE WHEN handled THEN 'pending' ELSE 'ignored' END,
-         CASE WHEN handled THEN NULL ELSE 'event type ' || event || ' is not handled' END,
-         CASE WHEN handled THEN NULL ELSE now() END
-  FROM input
-  ORDER BY event_id, ord
-  ON CONFLICT (event_id) DO NOTHING
-  RETURNING event_id, outcome
-), job AS (
-  INSERT INTO pgboss.job (id, name, data, priority, start_after, singleton_key, singleton_on, dead_letter,
-                          expire_in, keep_until, retry_limit, retry_delay, retry_backoff, policy)
-  SELECT gen_random_uuid(), q.name, jsonb_build_object('eventId', ev.event_id), 0, now(), NULL, NULL,
-         q.dead_letter,
-         COALESCE(q.expire_seconds * interval '1s', interval '15 minutes'),
-         now() + CAST(COALESCE((q.retention_minutes * 60)::text, '14 days') AS interval),
-         COALESCE(q.retry_limit, 2),
-         CASE WHEN COALESCE(q.retry_backoff, false) THEN GREATEST(q.retry_delay, 1)
-              ELSE COALESCE(q.retry_delay, 0) END,
-         COALESCE(q.retry_backoff, false),
-         q.policy
-  FROM ev JOIN pgboss.queue q ON q.name = $2::text
-  WHERE ev.outcome = 'pending'
-  ON CONFLICT DO NOTHING
-  RETURNING data->>'eventId' AS event_id
-)
-SELECT ev.event_id AS "eventId",
-       CASE
-         WHEN ev.outcome = 'pending' AND job.event_id IS NULL
-         -- Concatenating a column keeps the cast from being constant-folded at plan time.
-         THEN ('pg-boss queue ' || $2::text || ' is missing; event not stored: ' || ev.event_id)::int
-         ELSE 1
-       END AS stored
-FROM ev LEFT JOIN job ON job.event_id = ev.event_id`;
+async function storeEvents(deps: WebhookRecorderDeps, events: NewWebhookEvent[]): Promise<Set<string>> {
+  return withTransaction(deps.pool, async (client) => {
+    const stored = await insertEvents(client, events);
+    const jobs = stored
+      .filter((e) => e.outcome === 'pending')
+      .map((e) => ({ name: QUEUES.webhookEvent, data: { eventId: e.eventId } satisfies WebhookEventJob }));
+    if (jobs.length > 0) {
+      let written = 0;
+      await deps.boss.insert(jobs, {
+        db: {
+          async executeSql(text, values) {
+            const res = await client.query({ name: preparedName(text), text, values });
+            written += res.rowCount ?? 0;
+            return res;
+          },
+        },
+      });
+      if (written < jobs.length) {
+        throw new Error(
+          `pg-boss enqueued ${written} of ${jobs.length} ${QUEUES.webhookEvent} jobs (is the queue missing?); events not stored`,
+        );
+      }
+    }
+    return new Set(stored.map((e) => e.eventId));
+  });
+}
+
+const preparedNames = new Map<string, string>();
+/** A statement name unique to `text`: a connection never sees one name with two texts. */
+function preparedName(text: string): string {
+  let name = preparedNames.get(text);
+  if (!name) {
+    name = `webhooks.pg-boss.${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    preparedNames.set(text, name);
+  }
+  return name;
+}

@@ -14,13 +14,15 @@ const CURRENT = 'current-webhook-secret-1a2b3c';
 const PREVIOUS = 'previous-webhook-secret-4d5e6f';
 
 let hold: Promise<void> | undefined;
-const pool = {
-  async query(q: { values: unknown[] }) {
+const client = {
+  async query(q: string | { values: unknown[] }) {
+    if (typeof q === 'string') return { rows: [] }; // BEGIN, COMMIT
     if (hold) await hold;
-    const input = JSON.parse(q.values[0] as string) as Array<{ event_id: string }>;
-    return { rows: input.map((i) => ({ eventId: i.event_id })) };
+    return { rows: (q.values[0] as string[]).map((eventId) => ({ eventId, outcome: 'ignored' })) };
   },
-} as unknown as pg.Pool;
+  release() {},
+};
+const pool = { connect: async () => client } as unknown as pg.Pool;
 const boss = { getQueue: async () => ({ name: 'webhook-event' }) } as unknown as Boss;
 
 let app: Awaited<ReturnType<typeof buildServer>>;
@@ -44,12 +46,13 @@ beforeAll(async () => {
 afterAll(() => app?.close());
 
 let n = 0;
+const uuid = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
 const deliver = (url: string, headers: Record<string, string> = {}) =>
   app.inject({
     method: 'POST',
     url,
     headers: { 'content-type': 'application/json', ...headers },
-    payload: { event: 'item/updated', eventId: `ev-${++n}`, itemId: 'item-1' },
+    payload: { event: 'item/updated', eventId: uuid(++n), itemId: uuid(0) },
   });
 
 describe('webhook secret rotation: current and previous secret both accepted', () => {

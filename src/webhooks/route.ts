@@ -5,6 +5,7 @@ import type { Logger } from '../log.ts';
 import { type Boss, QUEUES } from '../sync/jobs.ts';
 import { LEGACY_WEBHOOK_PATH, WEBHOOK_PATH, WEBHOOK_SECRET_HEADER } from './endpoint.ts';
 import { EnvelopeSchema } from './events.ts';
+import { parseWebhookJson } from './payload.ts';
 import { createWebhookRecorder, type WebhookRecorderOptions } from './receive.ts';
 import { secretMatcher } from './secret.ts';
 
@@ -36,7 +37,7 @@ type SecretParams = { secret?: string };
 export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
   const bodyLimit = deps.bodyLimit ?? 256 * 1024;
   const secretMatches = secretMatcher([deps.secret, deps.previousSecret]);
-  const recorder = createWebhookRecorder(deps.pool, deps.recorder);
+  const recorder = createWebhookRecorder({ pool: deps.pool, boss: deps.boss }, deps.recorder);
 
   // Runs before the body is read or parsed: an unauthenticated caller gets 401, whatever it sent.
   const authenticate = async (req: FastifyRequest<{ Params: SecretParams }>) => {
@@ -65,9 +66,9 @@ export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
         { errors: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
       );
     }
-    // Any failure (database down included) propagates to the shared error mapping: 503 with
-    // Retry-After for an unreachable database or a full waiting queue (WebhookReceiverBusy), 500
-    // otherwise — never a 2xx for an uncommitted event.
+    // Any failure propagates to the shared error mapping: 400 for a body that cannot be stored
+    // (payload.ts), 503 with Retry-After for an unreachable database or a full waiting queue
+    // (WebhookReceiverBusy), 500 otherwise — never a 2xx for an uncommitted event.
     const { duplicate } = await recorder.record(parsed.data);
     if (duplicate) deps.logger.debug({ eventId: parsed.data.eventId }, 'webhook event redelivered');
     return reply.code(200).send({ received: true, duplicate });
@@ -79,6 +80,16 @@ export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
         `job queue ${QUEUES.webhookEvent} does not exist: start pg-boss with startBoss() first`,
       );
     }
+    // This plugin's own JSON parser: the nesting depth is checked on the text before parsing
+    // (payload.ts), and a `__proto__` key is refused as Fastify's default parser does.
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (_req, text, done) => {
+      try {
+        done(null, parseJsonBody(text as string));
+      } catch (err) {
+        done(err as Error);
+      }
+    });
     const options = { bodyLimit, onRequest: authenticate };
     app.post(WEBHOOK_PATH, options, receive);
     app.post(`${WEBHOOK_PATH}/:secret`, options, receive);
@@ -92,4 +103,16 @@ export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
       handler: receive,
     });
   };
+}
+
+function parseJsonBody(text: string): unknown {
+  const body = parseWebhookJson(text);
+  // A key spelled with escapes still becomes "__proto__": any "proto" or escape means a second look.
+  if (text.includes('proto') || text.includes('\\u')) {
+    JSON.parse(text, (key, value) => {
+      if (key === '__proto__') throw new SyntaxError('Object contains forbidden prototype property');
+      return value;
+    });
+  }
+  return body;
 }

@@ -21,7 +21,7 @@ import { type DeliveryView, type Sandbox, startSandbox } from '../sandbox/index.
 import { type Boss, QUEUES, startBoss } from '../sync/jobs.ts';
 import { storedSnapshot, truthSnapshot } from '../sync/testing/harness.ts';
 import { startSyncWorkers } from '../sync/workers.ts';
-import { getConnectorStatus } from './connectorStatuses.ts';
+import { getConnectorStatus } from '../db/queries/connectorStatuses.ts';
 import { processWebhookEvent, startWebhookWorker } from './process.ts';
 import { registerWebhook } from './register.ts';
 import { webhookRoutes } from './route.ts';

@@ -23,8 +23,8 @@ const COLUMNS = `id, event_id AS "eventId", event, item_id AS "itemId", raw, rec
 
 /**
  * Low-level insert of one event row, without its processing job: for test fixtures and tools.
- * The receiver does not use it — src/webhooks/receive.ts stores each delivery together with its
- * pg-boss job in one statement. A second insert of the same eventId stores nothing and returns
+ * The receiver does not use it — src/webhooks/receive.ts stores deliveries with insertEvents and
+ * their jobs in the same transaction. A second insert of the same eventId stores nothing and returns
  * the existing row's id with `inserted: false`.
  */
 export async function insertEvent(
@@ -43,6 +43,58 @@ export async function insertEvent(
   ]);
   if (!existing.rows[0]) throw new Error(`webhook event ${ev.eventId} conflicted but cannot be found`);
   return { inserted: false, id: existing.rows[0].id };
+}
+
+/** One delivery ready to store: `raw` is its body already serialised as JSON text jsonb can hold. */
+export type NewWebhookEvent = {
+  eventId: string;
+  event: string;
+  itemId: string | null;
+  raw: string;
+  /** False for event types this service does not act on: stored as 'ignored', never processed. */
+  handled: boolean;
+};
+
+/**
+ * Inserts a batch of deliveries in one statement; returns the ones stored by it (an eventId
+ * already present, or repeated within the batch, is stored once), with their outcome. The caller
+ * enqueues the processing jobs of the 'pending' ones in the same transaction.
+ *
+ * Rows go in eventId order, so two batches racing on the same eventIds take their unique-index
+ * locks in the same order (no deadlock); DISTINCT ON keeps the first of a repeated eventId.
+ */
+export async function insertEvents(
+  db: Db,
+  events: readonly NewWebhookEvent[],
+): Promise<Array<{ eventId: string; outcome: WebhookOutcome }>> {
+  if (events.length === 0) return [];
+  const res = await db.query<{ eventId: string; outcome: WebhookOutcome }>({
+    name: 'webhook-events.insert-batch',
+    text: `INSERT INTO webhook_events (event_id, event, item_id, raw, outcome, error, processed_at)
+      SELECT DISTINCT ON (event_id) event_id, event, item_id, raw::jsonb,
+             CASE WHEN handled THEN 'pending' ELSE 'ignored' END,
+             CASE WHEN handled THEN NULL ELSE 'event type ' || event || ' is not handled' END,
+             CASE WHEN handled THEN NULL ELSE now() END
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[])
+               WITH ORDINALITY AS i(event_id, event, item_id, raw, handled, ord)
+       ORDER BY event_id, ord
+      ON CONFLICT (event_id) DO NOTHING
+      RETURNING event_id AS "eventId", outcome`,
+    values: [
+      events.map((e) => e.eventId),
+      events.map((e) => e.event),
+      events.map((e) => e.itemId),
+      events.map((e) => e.raw),
+      events.map((e) => e.handled),
+    ],
+  });
+  return res.rows;
+}
+
+/** Stored events, all outcomes (benchmarks and checks). */
+export async function countEvents(db: Db): Promise<number> {
+  const res = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM webhook_events');
+  return res.rows[0]!.n;
 }
 
 export async function getEventByEventId(db: Db, eventId: string): Promise<WebhookEventRow | null> {

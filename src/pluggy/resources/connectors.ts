@@ -1,3 +1,4 @@
+import { PluggyError } from '../errors.ts';
 import type { RequestSender } from '../http.ts';
 import { ConnectorSchema, pageOf, type Connector } from '../schemas.ts';
 
@@ -22,7 +23,16 @@ export function connectorsResource(http: RequestSender) {
       return page.results;
     },
 
-    getConnector(id: number): Promise<Connector> {
+    async getConnector(id: number): Promise<Connector> {
+      // Connector ids are positive integers, not UUIDs (docs/pluggy.md).
+      if (!Number.isSafeInteger(id) || id <= 0) {
+        throw new PluggyError({
+          code: 'invalid-request',
+          message: 'connector id must be a positive integer',
+          method: 'GET',
+          path: '/connectors/{id}',
+        });
+      }
       return http.request({ method: 'GET', path: `/connectors/${encodeURIComponent(id)}` }, ConnectorSchema);
     },
   };

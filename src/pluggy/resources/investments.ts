@@ -6,19 +6,27 @@ import {
   type Investment,
   type InvestmentTransaction,
 } from '../schemas.ts';
+import { checkedId, idSegment } from './ids.ts';
 
 /** Contract part 02 §4. */
 export function investmentsResource(http: RequestSender) {
   return {
-    getInvestments(itemId: string): Promise<Investment[]> {
-      return listAll(http, { path: '/investments', query: { itemId } }, InvestmentSchema, {
-        pageSize: MAX_PAGE_SIZE,
-      });
+    async getInvestments(itemId: string): Promise<Investment[]> {
+      return listAll(
+        http,
+        { path: '/investments', query: { itemId: checkedId('itemId', itemId, 'GET', '/investments') } },
+        InvestmentSchema,
+        {
+          pageSize: MAX_PAGE_SIZE,
+        },
+      );
     },
 
-    investmentTransactionPages(investmentId: string): AsyncGenerator<InvestmentTransaction[]> {
-      const path = `/investments/${encodeURIComponent(investmentId)}/transactions`;
-      return listPages(http, { path }, InvestmentTransactionSchema, { pageSize: MAX_PAGE_SIZE });
+    async *investmentTransactionPages(investmentId: string): AsyncGenerator<InvestmentTransaction[]> {
+      const id = idSegment('investment id', investmentId, 'GET', '/investments/{id}/transactions');
+      yield* listPages(http, { path: `/investments/${id}/transactions` }, InvestmentTransactionSchema, {
+        pageSize: MAX_PAGE_SIZE,
+      });
     },
   };
 }

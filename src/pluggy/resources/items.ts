@@ -1,5 +1,6 @@
 import { type RequestSender, secretsOf } from '../http.ts';
 import { ItemSchema, type Item } from '../schemas.ts';
+import { idSegment } from './ids.ts';
 
 export type CreateItemInput = {
   connectorId: number;
@@ -18,7 +19,7 @@ export type UpdateItemInput = {
   products?: string[];
 };
 
-const itemPath = (id: string) => `/items/${encodeURIComponent(id)}`;
+const itemPath = (id: string, method: string) => `/items/${idSegment('item id', id, method, '/items/{id}')}`;
 
 /** Contract part 01 §4.1. */
 export function itemsResource(http: RequestSender) {
@@ -38,17 +39,17 @@ export function itemsResource(http: RequestSender) {
       );
     },
 
-    getItem(id: string): Promise<Item> {
-      return http.request({ method: 'GET', path: itemPath(id) }, ItemSchema);
+    async getItem(id: string): Promise<Item> {
+      return http.request({ method: 'GET', path: itemPath(id, 'GET') }, ItemSchema);
     },
 
-    updateItem(id: string, input: UpdateItemInput = {}): Promise<Item> {
+    async updateItem(id: string, input: UpdateItemInput = {}): Promise<Item> {
       // Retried like any PATCH: if a lost first attempt did start the sync, the retry answers
       // 400 ITEM_ALREADY_UPDATING, which says the same thing.
       return http.request(
         {
           method: 'PATCH',
-          path: itemPath(id),
+          path: itemPath(id, 'PATCH'),
           body: input,
           secrets: secretsOf(input.parameters, input.webhookUrl),
         },
@@ -56,15 +57,15 @@ export function itemsResource(http: RequestSender) {
       );
     },
 
-    deleteItem(id: string): Promise<void> {
-      return http.requestVoid({ method: 'DELETE', path: itemPath(id) });
+    async deleteItem(id: string): Promise<void> {
+      return http.requestVoid({ method: 'DELETE', path: itemPath(id, 'DELETE') });
     },
 
-    sendItemMfa(id: string, params: Record<string, string>): Promise<Item> {
+    async sendItemMfa(id: string, params: Record<string, string>): Promise<Item> {
       // An MFA code is single-use at the bank: never resend one that may have arrived (the POST
       // default).
       return http.request(
-        { method: 'POST', path: `${itemPath(id)}/mfa`, body: params, secrets: secretsOf(params) },
+        { method: 'POST', path: `${itemPath(id, 'POST')}/mfa`, body: params, secrets: secretsOf(params) },
         ItemSchema,
       );
     },

@@ -1,12 +1,18 @@
 import type { RequestSender } from '../http.ts';
 import { listAll, MAX_PAGE_SIZE } from '../pagination.ts';
 import { LoanSchema, type Loan } from '../schemas.ts';
+import { checkedId } from './ids.ts';
 
 /** Contract part 02 §5. */
 export function loansResource(http: RequestSender) {
   return {
-    getLoans(itemId: string): Promise<Loan[]> {
-      return listAll(http, { path: '/loans', query: { itemId } }, LoanSchema, { pageSize: MAX_PAGE_SIZE });
+    async getLoans(itemId: string): Promise<Loan[]> {
+      return listAll(
+        http,
+        { path: '/loans', query: { itemId: checkedId('itemId', itemId, 'GET', '/loans') } },
+        LoanSchema,
+        { pageSize: MAX_PAGE_SIZE },
+      );
     },
   };
 }

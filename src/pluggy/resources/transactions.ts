@@ -1,6 +1,7 @@
 import type { RequestSender } from '../http.ts';
 import { cursorPagesOf } from '../pagination.ts';
 import { cursorOf, TransactionSchema, type Transaction } from '../schemas.ts';
+import { checkedId, idSegment } from './ids.ts';
 
 export type TransactionFilter = {
   createdAtFrom?: string;
@@ -15,21 +16,21 @@ const IDS_PER_REQUEST = 500;
 /** Contract part 02 §2. */
 export function transactionsResource(http: RequestSender) {
   /** GET /v2/transactions, one array per cursor page; stops on a cursor that does not advance. */
-  const transactionPages = (
+  const transactionPages = async function* (
     accountId: string,
     filter: TransactionFilter = {},
-  ): AsyncGenerator<Transaction[]> => {
+  ): AsyncGenerator<Transaction[]> {
     const path = '/v2/transactions';
     // /v2/transactions rejects unknown parameters with 400 (part 02 §0): send only these, and
-    // never page/pageSize.
+    // never page/pageSize. Ids are checked when the first page is asked for, before any request.
     const query = {
-      accountId,
+      accountId: checkedId('accountId', accountId, 'GET', path),
       createdAtFrom: filter.createdAtFrom,
       dateFrom: filter.dateFrom,
       dateTo: filter.dateTo,
-      ids: filter.ids,
+      ids: filter.ids?.map((id) => checkedId('transaction id', id, 'GET', path)),
     };
-    return cursorPagesOf({ method: 'GET', path }, (after) =>
+    yield* cursorPagesOf({ method: 'GET', path }, (after) =>
       http.request({ method: 'GET', path, query: { ...query, after } }, cursorOf(TransactionSchema)),
     );
   };
@@ -37,9 +38,12 @@ export function transactionsResource(http: RequestSender) {
   return {
     transactionPages,
 
-    getTransaction(id: string): Promise<Transaction> {
+    async getTransaction(id: string): Promise<Transaction> {
       return http.request(
-        { method: 'GET', path: `/transactions/${encodeURIComponent(id)}` },
+        {
+          method: 'GET',
+          path: `/transactions/${idSegment('transaction id', id, 'GET', '/transactions/{id}')}`,
+        },
         TransactionSchema,
       );
     },

@@ -1,6 +1,7 @@
 import { type RequestSender, secretsOf } from '../http.ts';
 import { listAll } from '../pagination.ts';
 import { WebhookSchema, type Webhook } from '../schemas.ts';
+import { idSegment } from './ids.ts';
 
 export type CreateWebhookInput = { event: string; url: string; headers?: Record<string, string> | null };
 export type UpdateWebhookInput = {
@@ -11,7 +12,8 @@ export type UpdateWebhookInput = {
   enabled?: boolean;
 };
 
-const webhookPath = (id: string) => `/webhooks/${encodeURIComponent(id)}`;
+const webhookPath = (id: string, method: string) =>
+  `/webhooks/${idSegment('webhook id', id, method, '/webhooks/{id}')}`;
 
 /** Contract part 03 §1. */
 export function webhooksResource(http: RequestSender) {
@@ -31,15 +33,20 @@ export function webhooksResource(http: RequestSender) {
       );
     },
 
-    updateWebhook(id: string, patch: UpdateWebhookInput): Promise<Webhook> {
+    async updateWebhook(id: string, patch: UpdateWebhookInput): Promise<Webhook> {
       return http.request(
-        { method: 'PATCH', path: webhookPath(id), body: patch, secrets: secretsOf(patch.headers, patch.url) },
+        {
+          method: 'PATCH',
+          path: webhookPath(id, 'PATCH'),
+          body: patch,
+          secrets: secretsOf(patch.headers, patch.url),
+        },
         WebhookSchema,
       );
     },
 
-    deleteWebhook(id: string): Promise<void> {
-      return http.requestVoid({ method: 'DELETE', path: webhookPath(id) });
+    async deleteWebhook(id: string): Promise<void> {
+      return http.requestVoid({ method: 'DELETE', path: webhookPath(id, 'DELETE') });
     },
   };
 }

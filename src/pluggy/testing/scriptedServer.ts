@@ -48,7 +48,8 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
   const queues = new Map<string, Responder[]>();
   const recorded: RecordedRequest[] = [];
 
-  const server = createServer((req, res) => {
+  // 500 transaction ids (UUIDs) in one `ids` query make a ~18.5 KB URL, over Node's 16 KB default.
+  const server = createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { recordConnectorStatus } from '../connectorStatuses.ts';
+import { recordConnectorStatus } from '../../db/queries/connectorStatuses.ts';
 import { UnprocessableWebhookEvent, type WebhookHandler } from '../types.ts';
 
 // The connector id travels in the deprecated `id` (a string such as "201"); Pluggy's quickstart

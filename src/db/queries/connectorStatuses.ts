@@ -1,4 +1,4 @@
-import type { Db } from '../db/pool.ts';
+import type { Db } from '../pool.ts';
 
 export type ConnectorStatusRow = {
   connectorId: number;
