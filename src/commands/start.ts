@@ -31,5 +31,13 @@ export async function run(): Promise<void> {
       },
     );
   };
-  for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, () => shutdown(s));
+  // SIGHUP: the terminal closed. Without a handler Node dies at once and the embedded PostgreSQL
+  // is left running.
+  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, () => shutdown(s));
+  // `npm start` execs node in npm's place of child, so npm forwards SIGTERM/SIGINT to us. If npm
+  // itself is killed outright (SIGKILL, OOM) no signal comes: we notice being re-parented and stop.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) shutdown('parent exited');
+  }, 1000).unref();
 }
