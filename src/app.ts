@@ -70,6 +70,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     const http = await buildServer({
       logger,
       pool: db.pool,
+      secretPathPrefixes: [WEBHOOK_PATH],
       plugins: [
         webhookRoutes({
           pool: db.pool,

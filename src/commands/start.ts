@@ -1,10 +1,10 @@
 import { startApp } from '../app.ts';
 import { loadConfig } from '../config.ts';
-import { createLogger } from '../log.ts';
+import { createLogger, secretsOf } from '../log.ts';
 
 export async function run(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, secretsOf(config));
   const app = await startApp(config, logger);
   const lines = [
     '',

@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AppError } from '../domain/errors.ts';
@@ -86,5 +87,43 @@ describe('HTTP server basics', () => {
       expect(res.body).not.toMatch(/at .*\.ts:\d+/);
     }
     await app.close();
+  });
+
+  it('never echoes a secret carried in the path, in the log or the problem body', async () => {
+    const secret = 'path-secret-5e1d0c7b9a';
+    let log = '';
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        log += chunk.toString();
+        done();
+      },
+    });
+    // No secrets given to the logger: this proves the structural masking alone.
+    const app = await buildServer({
+      logger: createLogger('debug', sink),
+      pool: live,
+      secretPathPrefixes: ['/webhooks/pluggy'],
+      plugins: [
+        async (a) => {
+          a.post('/webhooks/pluggy/:secret', async () => {
+            throw new Error('handler failed');
+          });
+        },
+      ],
+    });
+    const urls = [
+      { method: 'GET' as const, url: `/webhooks/pluggy/${secret}` },
+      { method: 'POST' as const, url: `/webhooks/pluggy/${secret}/more?x=${secret}` },
+      { method: 'POST' as const, url: `/webhooks/pluggy/${secret}` },
+    ];
+    for (const req of urls) {
+      const res = await app.inject(req);
+      expect(res.statusCode).toBeGreaterThanOrEqual(400);
+      expect(res.body).not.toContain(secret);
+      expect(res.body).toContain('/webhooks/pluggy/[redacted]');
+    }
+    await app.close();
+    expect(log).toContain('/webhooks/pluggy/[redacted]');
+    expect(log).not.toContain(secret);
   });
 });

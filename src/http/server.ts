@@ -6,7 +6,7 @@ import Fastify, {
 } from 'fastify';
 import type pg from 'pg';
 import type { Logger } from '../log.ts';
-import { installErrorHandling } from './errors.ts';
+import { installErrorHandling, maskRequestPath } from './errors.ts';
 import { healthRoutes } from './routes/health.ts';
 
 export type ServerDeps = {
@@ -15,6 +15,8 @@ export type ServerDeps = {
   /** Capability plugins (webhooks, API routes, the Connect page) registered after the basics. */
   plugins?: FastifyPluginAsync[];
   bodyLimit?: number;
+  /** Paths whose next segment is a secret (the webhook receiver's), blanked wherever a URL is echoed. */
+  secretPathPrefixes?: string[];
 };
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
@@ -27,10 +29,16 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     requestIdHeader: 'x-request-id',
     trustProxy: true,
   });
-  installErrorHandling(app);
+  const secretPrefixes = deps.secretPathPrefixes ?? [];
+  installErrorHandling(app, secretPrefixes);
   app.addHook('onResponse', async (req, reply) => {
     req.log.debug(
-      { method: req.method, url: req.url.split('?')[0], status: reply.statusCode, ms: reply.elapsedTime },
+      {
+        method: req.method,
+        url: maskRequestPath(req.url, secretPrefixes),
+        status: reply.statusCode,
+        ms: reply.elapsedTime,
+      },
       'request',
     );
   });
