@@ -90,6 +90,11 @@ export function createPool(url: string, opts: { max?: number; logger?: Logger } 
   return pool;
 }
 
+/** Readiness: one round trip; rejects when the database does not answer. */
+export async function pingDatabase(db: Db): Promise<void> {
+  await db.query('SELECT 1');
+}
+
 /**
  * Runs `fn` inside BEGIN … COMMIT on one client; any throw rolls back and is rethrown. A client
  * whose ROLLBACK itself fails is destroyed rather than returned to the pool.
