@@ -109,6 +109,15 @@ describe('npm start', () => {
     started.push(node!, postmaster);
     expect(backends.length).toBeGreaterThan(0);
 
+    // The banner says where everything is, and never the database password.
+    await expect.poll(() => output, { timeout: 10_000 }).toContain('listening on');
+    expect(output).toContain(`postgres://app:****@127.0.0.1:${pgPort}/app`);
+    expect(output).toContain(`http://127.0.0.1:${port}/webhooks/pluggy`);
+    expect(output).toContain(`base URL http://127.0.0.1:${sandboxPort}`);
+    expect(output).toContain('LOCAL SANDBOX');
+    const password = readFileSync(path.join(dir, 'pg', 'pluggy-bridge.password'), 'utf8').trim();
+    expect(output).not.toContain(password);
+
     npm.kill('SIGTERM');
     const code = await Promise.race([
       exited(npm),
