@@ -11,7 +11,7 @@
 // newer than the last build, so a pulled change is never served stale and an unchanged tree starts
 // at once. A production install without devDependencies (no tsc) runs the dist/ it was given.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -57,19 +57,30 @@ export function build() {
   const tsc = tscPath();
   if (!tsc) throw new Error('cannot build: TypeScript is not installed (run `npm install`)');
   const began = performance.now();
-  rmSync(DIST, { recursive: true, force: true });
-  const res = spawnSync(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json')], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
-  if (res.status !== 0) throw new Error(`tsc failed (exit ${res.status ?? res.signal})`);
-  // SQL migrations and the Connect page's browser files are read from disk beside their modules.
-  cpSync(SRC, DIST, {
-    recursive: true,
-    filter: (src) => statSync(src).isDirectory() || !/\.(ts|tsx)$/.test(src),
-  });
-  mkdirSync(DIST, { recursive: true });
-  writeFileSync(STAMP, `${new Date().toISOString()}\n`);
+  // Built beside dist/ and swapped in whole, so a process running from dist/ (the service, while a
+  // CLI command rebuilds) never sees it half-written, and a failed build leaves the old one.
+  const next = path.join(ROOT, `dist.next-${process.pid}`);
+  rmSync(next, { recursive: true, force: true });
+  try {
+    const res = spawnSync(
+      process.execPath,
+      [tsc, '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', next],
+      { cwd: ROOT, stdio: 'inherit' },
+    );
+    if (res.status !== 0) throw new Error(`tsc failed (exit ${res.status ?? res.signal})`);
+    // SQL migrations and the Connect page's browser files are read from disk beside their modules.
+    cpSync(SRC, next, {
+      recursive: true,
+      filter: (src) => statSync(src).isDirectory() || !/\.(ts|tsx)$/.test(src),
+    });
+    writeFileSync(path.join(next, '.built'), `${new Date().toISOString()}\n`);
+    const old = path.join(ROOT, `dist.old-${process.pid}`);
+    if (existsSync(DIST)) renameSync(DIST, old);
+    renameSync(next, DIST);
+    rmSync(old, { recursive: true, force: true });
+  } finally {
+    rmSync(next, { recursive: true, force: true });
+  }
   return Math.round(performance.now() - began);
 }
 

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, utimes } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -75,6 +75,9 @@ describe('npm start', () => {
     for (const k of ['DATABASE_URL', 'PLUGGY_CLIENT_ID', 'PLUGGY_CLIENT_SECRET', 'PLUGGY_BASE_URL', 'HOST']) {
       delete env[k];
     }
+    // A build older than the sources (a pulled change) must be rebuilt before it is served.
+    const stamp = path.resolve('dist', '.built');
+    if (existsSync(stamp)) await utimes(stamp, new Date(0), new Date(0));
     let output = '';
     const npm = spawn('npm', ['start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     npm.stdout!.on('data', (d: Buffer) => (output += d.toString()));
@@ -96,6 +99,7 @@ describe('npm start', () => {
       )
       .toBe(200);
 
+    expect(output).toMatch(/built dist\/ from src\/ in \d+ ms/);
     // npm's child is node itself (the script execs it), running dist/, not tsx.
     const [node] = childrenOf(npm.pid!);
     expect(node).toBeDefined();
