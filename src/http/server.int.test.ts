@@ -108,7 +108,8 @@ describe('HTTP server basics', () => {
       secretPathPrefixes: ['/webhooks/pluggy'],
       plugins: [
         async (a) => {
-          a.post('/webhooks/pluggy/:secret', async () => {
+          a.post('/webhooks/pluggy/:secret', async (req) => {
+            req.log.info({ req }, 'a handler logging its request');
             throw new Error('handler failed');
           });
         },
@@ -127,6 +128,7 @@ describe('HTTP server basics', () => {
     }
     await app.close();
     expect(log).toContain('/webhooks/pluggy/[redacted]');
+    expect(log).toContain('a handler logging its request');
     expect(log).not.toContain(secret);
   });
 

@@ -33,6 +33,7 @@ export const DEFAULT_LIMITS: HttpLimits = {
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const limits = deps.limits ?? DEFAULT_LIMITS;
+  const secretPrefixes = deps.secretPathPrefixes ?? [];
   const app = Fastify({
     // A slow or stalled client must not hold a connection (and a file descriptor) for ever:
     // Node enforces requestTimeout and headersTimeout when it sweeps its connections, every
@@ -52,9 +53,22 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimit ?? 1024 * 1024,
     requestIdHeader: 'x-request-id',
+    // Any `req` a request's logger writes (Fastify's own request lines if ever enabled, a handler's
+    // `req.log.info({ req })`) is reduced to method and masked path: no headers, no query string,
+    // no webhook secret.
+    childLoggerFactory: (logger, bindings, opts) =>
+      logger.child(bindings, {
+        ...opts,
+        serializers: {
+          ...opts.serializers,
+          req: (req: { method?: string; url?: string }) => ({
+            method: req.method,
+            url: maskRequestPath(req.url ?? '', secretPrefixes),
+          }),
+        },
+      }),
     trustProxy: true,
   });
-  const secretPrefixes = deps.secretPathPrefixes ?? [];
   // Beyond this Node closes new connections as they arrive, before any request is read.
   app.server.maxConnections = limits.maxConnections;
   installErrorHandling(app, secretPrefixes);
