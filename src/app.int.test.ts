@@ -28,6 +28,8 @@ describe('startApp (local mode)', () => {
   it('serves health, and a connection made at the sandbox arrives by webhook and is synced', async () => {
     const health = await fetch(`${app.url}/health`);
     expect(health.status).toBe(200);
+    // Development secrets: only this machine may talk to it unless HOST is set.
+    expect(app.http.server.address()).toMatchObject({ address: '127.0.0.1' });
     expect(app.sandbox).toBeDefined();
 
     const item = await app.sandbox!.admin.createItemNow({ clientUserId: 'someone' });

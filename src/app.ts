@@ -72,6 +72,8 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     const http = await buildServer({
       logger,
       pool: db.pool,
+      limits: config.http,
+      secretPathPrefixes: [WEBHOOK_PATH],
       plugins: [
         webhookRoutes({
           pool: db.pool,
@@ -82,11 +84,11 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
         }),
       ],
     });
-    await http.listen({ port: config.port, host: '0.0.0.0' });
+    await http.listen({ port: config.port, host: config.host });
     stops.push(() => http.close());
     const address = http.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
-    const url = `http://localhost:${port}`;
+    const url = `http://${reachableHost(config.host)}:${port}`;
 
     if (sandbox) {
       // Local mode: point the in-process sandbox's deliveries at us, as `webhooks register` does
@@ -119,4 +121,10 @@ async function checkPluggyCredentials(pluggy: PluggyClient, logger: Logger): Pro
       'Pluggy is not reachable at start; jobs will retry',
     );
   }
+}
+
+/** How this machine reaches a server bound to `host`: a wildcard means any local address. */
+function reachableHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
 }

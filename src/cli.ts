@@ -28,7 +28,9 @@ main(process.argv.slice(2)).catch((err: unknown) => {
   // Mistakes the user fixes (configuration, database address, an edited migration) get their
   // message alone; anything else is a bug and keeps its stack.
   const theirs =
-    ['ConfigError', 'DatabaseUnreachableError', 'MigrationError'].includes(e?.name) ||
+    ['ConfigError', 'DatabaseUnreachableError', 'MigrationError', 'EmbeddedPostgresMissingError'].includes(
+      e?.name,
+    ) ||
     (e?.name === 'PluggyError' && (e as { code?: string }).code === 'auth');
   const code = (e as { code?: string })?.code;
   const causeCode = (e as { cause?: { code?: string } })?.cause?.code;

@@ -60,4 +60,35 @@ describe('loadConfig', () => {
     expect(c.previousWebhookSecret).toBe('o'.repeat(20));
     expect(() => loadConfig({ WEBHOOK_SECRET_PREVIOUS: 'short' })).toThrow(/WEBHOOK_SECRET_PREVIOUS/);
   });
+
+  it('listens on loopback only in local mode unless HOST says otherwise; on every interface live', () => {
+    expect(loadConfig({}).host).toBe('127.0.0.1');
+    expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    const live = loadConfig({
+      PLUGGY_CLIENT_ID: 'id',
+      PLUGGY_CLIENT_SECRET: 'secret',
+      WEBHOOK_SECRET: 'w'.repeat(32),
+      API_TOKENS: 'a'.repeat(32),
+      LINK_SIGNING_SECRET: 'l'.repeat(32),
+    });
+    expect(live.host).toBe('0.0.0.0');
+  });
+
+  it('reads the HTTP limits and refuses a headers timeout longer than the request timeout', () => {
+    expect(loadConfig({}).http).toEqual({
+      requestTimeoutMs: 30_000,
+      headersTimeoutMs: 10_000,
+      connectionTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5_000,
+      maxConnections: 1000,
+    });
+    expect(
+      loadConfig({ HTTP_MAX_CONNECTIONS: '50', HTTP_KEEP_ALIVE_TIMEOUT_MS: '65000' }).http,
+    ).toMatchObject({
+      maxConnections: 50,
+      keepAliveTimeoutMs: 65_000,
+    });
+    expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '40000' })).toThrow(/HTTP_HEADERS_TIMEOUT_MS/);
+    expect(() => loadConfig({ HTTP_MAX_CONNECTIONS: '0' })).toThrow(/HTTP_MAX_CONNECTIONS/);
+  });
 });

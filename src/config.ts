@@ -28,6 +28,12 @@ const int = (def: number, min: number, max: number) =>
 
 const EnvSchema = z.object({
   PORT: int(3000, 0, 65535),
+  HOST: optionalString,
+  HTTP_REQUEST_TIMEOUT_MS: int(30_000, 1000, 600_000),
+  HTTP_HEADERS_TIMEOUT_MS: int(10_000, 1000, 600_000),
+  HTTP_CONNECTION_TIMEOUT_MS: int(30_000, 1000, 600_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(5_000, 1000, 600_000),
+  HTTP_MAX_CONNECTIONS: int(1000, 1, 1_000_000),
   PUBLIC_BASE_URL: url('the address people and Pluggy use to reach this service'),
   DATABASE_URL: z.preprocess(
     emptyToUndefined,
@@ -66,9 +72,32 @@ const EnvSchema = z.object({
   SYNC_CONCURRENCY: int(2, 1, 8),
 });
 
+/**
+ * Limits on what one HTTP client can hold. Without them 20,200 connections each holding a
+ * half-sent body exhausted the process's file descriptors.
+ */
+export type HttpLimits = {
+  /** The whole request, headers and body, must arrive within this. */
+  requestTimeoutMs: number;
+  /** The request headers must arrive within this (at most requestTimeoutMs). */
+  headersTimeoutMs: number;
+  /** A connection that sends and receives nothing for this long is closed. */
+  connectionTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this; keep it above a proxy's idle timeout. */
+  keepAliveTimeoutMs: number;
+  /** Connections open at once; further ones are closed as they arrive. */
+  maxConnections: number;
+};
+
 export type Config = {
   mode: 'live' | 'local';
   port: number;
+  /**
+   * Interface to listen on. Local mode runs on documented development secrets, so it answers only
+   * this machine (127.0.0.1) unless HOST says otherwise; live mode listens on every interface.
+   */
+  host: string;
+  http: HttpLimits;
   publicBaseUrl: string;
   databaseUrl: string | undefined;
   dataDir: string;
@@ -118,11 +147,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (mode === 'live' && apiTokens.some((t) => t.length < 24)) {
     problems.push('  API_TOKENS: each token must be at least 24 characters in live mode');
   }
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    problems.push('  HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS');
+  }
   if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
 
   return {
     mode,
     port: e.PORT,
+    host: e.HOST ?? (mode === 'local' ? '127.0.0.1' : '0.0.0.0'),
+    http: {
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      connectionTimeoutMs: e.HTTP_CONNECTION_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: e.HTTP_MAX_CONNECTIONS,
+    },
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,

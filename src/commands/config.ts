@@ -1,4 +1,5 @@
 import { loadConfig } from '../config.ts';
+import { redactUrl } from '../db/pool.ts';
 
 const mask = (s: string) => (s.length <= 4 ? '****' : `${s.slice(0, 2)}…(${s.length} chars)`);
 
@@ -11,7 +12,7 @@ export async function run(): Promise<void> {
     previousWebhookSecret: c.previousWebhookSecret && mask(c.previousWebhookSecret),
     apiTokens: c.apiTokens.map(mask),
     linkSigningSecret: mask(c.linkSigningSecret),
-    databaseUrl: c.databaseUrl?.replace(/:[^:@/]+@/, ':****@'),
+    databaseUrl: c.databaseUrl && redactUrl(c.databaseUrl),
   };
   process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
 }

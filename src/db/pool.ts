@@ -8,9 +8,55 @@ import type { Logger } from '../log.ts';
  */
 export type Db = pg.Pool | pg.PoolClient;
 
-/** `postgres://user:secret@host/db` → `postgres://user:****@host/db`, for logs and messages. */
+const MASK = '****';
+
+/** Query parameters that carry a credential (`password`, `sslpassword`, …). */
+const isSecretParam = (name: string) =>
+  ['password', 'secret', 'token'].some((word) => name.toLowerCase().includes(word));
+
+/**
+ * A PostgreSQL URL fit for logs and messages: the password masked, in the userinfo and in any query
+ * parameter that carries one (`?password=…`), user, host, port and database kept. Parsed, not
+ * pattern-matched: forms WHATWG URL rejects (several hosts, a raw `/`, `?` or `#` in the password)
+ * are split by hand at the last `@`, which is where libpq ends the userinfo too.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]+):[^@/]*@/, '$1:****@');
+  let u: URL | undefined;
+  try {
+    u = new URL(url);
+  } catch {
+    u = undefined;
+  }
+  // `postgres://u:123/x@h/db` parses as host `u`, port 123, path `/x@h/db`: the password hides in
+  // the path. An `@` left in the path means the URL was misread, so read it by hand.
+  if (!u || decodeURIComponent(u.pathname).includes('@')) return redactByHand(url);
+  if (u.password) u.password = MASK;
+  for (const name of [...u.searchParams.keys()]) if (isSecretParam(name)) u.searchParams.set(name, MASK);
+  return u.toString();
+}
+
+function redactByHand(url: string): string {
+  const sep = url.indexOf('://');
+  if (sep < 0) return '[unreadable database URL]'; // never echo what cannot be read
+  let rest = url.slice(sep + 3);
+  let user = '';
+  const at = rest.lastIndexOf('@');
+  if (at >= 0) {
+    const info = rest.slice(0, at);
+    const colon = info.indexOf(':');
+    // `h/db?password=x@y`: no `user:` before it, and a `?` — the `@` is in the query, not userinfo.
+    if (colon >= 0 || !info.includes('?')) {
+      user = colon >= 0 ? `${info.slice(0, colon)}:${MASK}@` : `${info}@`;
+      rest = rest.slice(at + 1);
+    }
+  }
+  const q = rest.indexOf('?');
+  if (q >= 0) {
+    const params = new URLSearchParams(rest.slice(q + 1));
+    for (const name of [...params.keys()]) if (isSecretParam(name)) params.set(name, MASK);
+    rest = `${rest.slice(0, q)}?${params.toString()}`;
+  }
+  return `${url.slice(0, sep + 3)}${user}${rest}`;
 }
 
 /**
@@ -42,6 +88,11 @@ export function createPool(url: string, opts: { max?: number; logger?: Logger } 
     });
   });
   return pool;
+}
+
+/** Readiness: one round trip; rejects when the database does not answer. */
+export async function pingDatabase(db: Db): Promise<void> {
+  await db.query('SELECT 1');
 }
 
 /**

@@ -116,9 +116,27 @@ export function sendProblem(reply: FastifyReply, p: Problem, retryAfterSeconds?:
   return reply.code(p.status).type('application/problem+json').send(p);
 }
 
-export function installErrorHandling(app: FastifyInstance): void {
+/**
+ * A request URL as logs and problem bodies may echo it: no query string (it can carry anything),
+ * and the path segment after each of `secretPrefixes` blanked — the webhook receiver accepts its
+ * secret as `/webhooks/pluggy/<secret>`, and a wrong method or sub-path on it is a 404 that never
+ * reaches the route's own redaction. Compared segment by segment, not by pattern.
+ */
+export function maskRequestPath(url: string, secretPrefixes: readonly string[] = []): string {
+  const path = url.split('?')[0] ?? '';
+  const segments = path.split('/');
+  for (const prefix of secretPrefixes) {
+    const head = prefix.split('/');
+    if (segments.length > head.length && head.every((s, i) => segments[i] === s)) {
+      segments[head.length] = '[redacted]';
+    }
+  }
+  return segments.join('/');
+}
+
+export function installErrorHandling(app: FastifyInstance, secretPrefixes: readonly string[] = []): void {
   app.setErrorHandler((err, req: FastifyRequest, reply) => {
-    const p = { ...toProblem(err), instance: req.url.split('?')[0] };
+    const p = { ...toProblem(err), instance: maskRequestPath(req.url, secretPrefixes) };
     // Logged once, here, with the request id; 4xx are the caller's business and stay at debug.
     if (p.status >= 500) req.log.error({ err, code: p.code }, 'request failed');
     else req.log.debug({ code: p.code }, 'request rejected');
@@ -127,7 +145,11 @@ export function installErrorHandling(app: FastifyInstance): void {
   });
   app.setNotFoundHandler((req, reply) =>
     sendProblem(reply, {
-      ...problem(404, 'route-not-found', `No route for ${req.method} ${req.url.split('?')[0]}`),
+      ...problem(
+        404,
+        'route-not-found',
+        `No route for ${req.method} ${maskRequestPath(req.url, secretPrefixes)}`,
+      ),
     }),
   );
 }

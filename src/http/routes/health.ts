@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
+import { pingDatabase } from '../../db/pool.ts';
 import { problem, sendProblem } from '../errors.ts';
 
 /** Liveness and readiness: readiness fails (503) when the database does not answer. */
@@ -8,7 +9,7 @@ export const healthRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (app, {
   const ready = async (req: FastifyRequest, reply: FastifyReply) => {
     const started = performance.now();
     try {
-      await pool.query('select 1');
+      await pingDatabase(pool);
       return { status: 'ok', database: { status: 'ok', latencyMs: Math.round(performance.now() - started) } };
     } catch (err) {
       req.log.warn({ err: { message: (err as Error).message } }, 'readiness: database does not answer');
