@@ -118,3 +118,20 @@ export async function abandonRunningRuns(
   );
   return res.rowCount ?? 0;
 }
+
+/** Per item: whether a sync run is in progress right now (a crashed run is closed by abandonRunningRuns). */
+export async function runningItemIds(db: Db, itemIds: readonly string[]): Promise<Set<string>> {
+  if (itemIds.length === 0) return new Set();
+  const res = await db.query<{ itemId: string }>(
+    `SELECT DISTINCT item_id AS "itemId" FROM sync_runs WHERE status = 'running' AND item_id = ANY($1::text[])`,
+    [[...itemIds]],
+  );
+  return new Set(res.rows.map((r) => r.itemId));
+}
+
+/** Erasure: the sync history of these items (kept after a purge otherwise). Returns the count. */
+export async function deleteRunsOfItems(db: Db, itemIds: readonly string[]): Promise<number> {
+  if (itemIds.length === 0) return 0;
+  const res = await db.query('DELETE FROM sync_runs WHERE item_id = ANY($1::text[])', [[...itemIds]]);
+  return res.rowCount ?? 0;
+}

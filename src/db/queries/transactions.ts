@@ -277,3 +277,95 @@ export async function accountTotals(db: Db, accountId: string): Promise<{ count:
   );
   return res.rows[0]!;
 }
+
+/** A transaction as the API answers it: the normalized columns, not the stored raw object. */
+export type TransactionListRow = Omit<TransactionRow, 'raw' | 'syncedAt'>;
+
+const LIST_COLUMNS = `t.id, t.account_id AS "accountId", t.item_id AS "itemId", t.amount,
+  t.currency_code AS "currencyCode", t.amount_in_account_currency AS "amountInAccountCurrency", t.date,
+  t.description, t.description_raw AS "descriptionRaw", t.category, t.category_id AS "categoryId", t.status,
+  t.type, t.balance, t.provider_id AS "providerId", t.operation_type AS "operationType",
+  t.installment_number AS "installmentNumber", t.total_installments AS "totalInstallments",
+  t.bill_id AS "billId", t.purchase_date AS "purchaseDate", t.merchant_name AS "merchantName",
+  t.merchant_cnpj AS "merchantCnpj", t.payment_method AS "paymentMethod",
+  t.pluggy_created_at AS "pluggyCreatedAt", t.pluggy_updated_at AS "pluggyUpdatedAt"`;
+
+export type TransactionSearch = {
+  userId: string;
+  accountId?: string | undefined;
+  itemId?: string | undefined;
+  from?: Date | string | undefined;
+  to?: Date | string | undefined;
+  categoryId?: string | undefined;
+  type?: 'DEBIT' | 'CREDIT' | undefined;
+  status?: 'PENDING' | 'POSTED' | undefined;
+  /** Decimal strings, inclusive, on the signed amount as Pluggy sends it. */
+  minAmount?: string | undefined;
+  maxAmount?: string | undefined;
+  /** Already folded to lower case without accents (see foldText); matched in description or merchant. */
+  text?: string | undefined;
+  limit?: number | undefined;
+  cursor?: string | null | undefined;
+};
+
+// translate() needs no extension (unaccent is contrib and needs CREATE EXTENSION rights).
+const ACCENTED = 'áàâãäåéèêëíìîïóòôõöúùûüçñ';
+const PLAIN = 'aaaaaaeeeeiiiiooooouuuucn';
+
+/** Lower case, accents dropped: the same folding the search applies to the stored text. */
+export function foldText(s: string): string {
+  return s
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase();
+}
+
+/**
+ * One person's transactions on their live items, newest first (date desc, id desc), filtered;
+ * keyset paged with the same cursor as listTransactions. Throws InvalidCursorError.
+ */
+export async function searchTransactionsByUser(
+  db: Db,
+  s: TransactionSearch,
+): Promise<{ rows: TransactionListRow[]; nextCursor: string | null }> {
+  const limit = clampLimit(s.limit, 50, 500);
+  const after = s.cursor ? decodeCursor(s.cursor) : null;
+  const pattern = s.text ? `%${s.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+  const res = await db.query<TransactionListRow>(
+    `SELECT ${LIST_COLUMNS} FROM transactions t
+     WHERE t.item_id IN (SELECT id FROM items WHERE user_id = $1::uuid AND deleted_at IS NULL)
+       AND ($2::text IS NULL OR t.account_id = $2)
+       AND ($3::text IS NULL OR t.item_id = $3)
+       AND ($4::timestamptz IS NULL OR t.date >= $4)
+       AND ($5::timestamptz IS NULL OR t.date <= $5)
+       AND ($6::text IS NULL OR t.category_id = $6)
+       AND ($7::text IS NULL OR t.type = $7)
+       AND ($8::text IS NULL OR t.status = $8)
+       AND ($9::numeric IS NULL OR t.amount >= $9)
+       AND ($10::numeric IS NULL OR t.amount <= $10)
+       AND ($11::text IS NULL OR translate(lower(coalesce(t.description, '') || ' ' ||
+             coalesce(t.merchant_name, '')), '${ACCENTED}', '${PLAIN}') LIKE $11)
+       AND ($12::timestamptz IS NULL OR (t.date, t.id) < ($12, $13::text))
+     ORDER BY t.date DESC, t.id DESC
+     LIMIT $14`,
+    [
+      s.userId,
+      s.accountId ?? null,
+      s.itemId ?? null,
+      time(s.from),
+      time(s.to),
+      s.categoryId ?? null,
+      s.type ?? null,
+      s.status ?? null,
+      s.minAmount ?? null,
+      s.maxAmount ?? null,
+      pattern,
+      after?.date ?? null,
+      after?.id ?? null,
+      limit + 1,
+    ],
+  );
+  const rows = res.rows.slice(0, limit);
+  const last = rows.at(-1);
+  return { rows, nextCursor: res.rows.length > limit && last ? encodeCursor(last) : null };
+}

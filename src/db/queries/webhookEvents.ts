@@ -128,3 +128,10 @@ export async function listEventsToRedrive(
   );
   return res.rows.map((r) => r.event_id);
 }
+
+/** Erasure: every stored delivery about these items (kept as history otherwise). Returns the count. */
+export async function deleteEventsOfItems(db: Db, itemIds: readonly string[]): Promise<number> {
+  if (itemIds.length === 0) return 0;
+  const res = await db.query('DELETE FROM webhook_events WHERE item_id = ANY($1::text[])', [[...itemIds]]);
+  return res.rowCount ?? 0;
+}
