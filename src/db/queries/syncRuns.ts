@@ -135,3 +135,15 @@ export async function deleteRunsOfItems(db: Db, itemIds: readonly string[]): Pro
   const res = await db.query('DELETE FROM sync_runs WHERE item_id = ANY($1::text[])', [[...itemIds]]);
   return res.rowCount ?? 0;
 }
+
+/** For metrics: finished runs of the last day by kind and status, with their summed duration. */
+export async function recentRunStats(
+  db: Db,
+): Promise<Array<{ kind: string; status: string; n: number; seconds: number }>> {
+  const res = await db.query<{ kind: string; status: string; n: number; seconds: number }>(
+    `SELECT kind, status, count(*)::int AS n,
+            coalesce(sum(extract(epoch FROM finished_at - started_at)), 0)::float8 AS seconds
+     FROM sync_runs WHERE finished_at > now() - interval '1 day' GROUP BY kind, status`,
+  );
+  return res.rows;
+}
