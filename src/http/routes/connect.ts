@@ -1,7 +1,9 @@
 import type {} from '@fastify/rate-limit';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { linkFromInput } from '../../domain/connectLink.ts';
+import { AppError } from '../../domain/errors.ts';
 import {
   type ConnectDeps,
   connectionStatus,
@@ -24,11 +26,22 @@ const tags = ['connect'];
 export const connectRoutes =
   (deps: ConnectDeps, rate: { perIp: object; perLink: object }): FastifyPluginAsyncZod =>
   async (app) => {
+    // A second limit on the same route: @fastify/rate-limit runs one handler per request, so the
+    // per-link one is checked here, after the body (which carries the link) is parsed.
+    const linkLimit = app.createRateLimit(rate.perLink);
+    const perLink = async (req: FastifyRequest) => {
+      const r = await linkLimit(req);
+      if (!r.isAllowed && r.isExceeded) {
+        throw new AppError('rate-limited', 'too-many-requests', 'Too many requests with this link.', {
+          retryAfterSeconds: Math.max(1, r.ttlInSeconds),
+        });
+      }
+    };
     app.post(
       '/v1/connect/session',
       {
         config: { rateLimit: rate.perIp },
-        preHandler: app.rateLimit(rate.perLink),
+        preHandler: perLink,
         schema: {
           tags,
           summary: 'Exchange a link for a Pluggy connect token',
@@ -50,7 +63,7 @@ export const connectRoutes =
       '/v1/connect/items',
       {
         config: { rateLimit: rate.perIp },
-        preHandler: app.rateLimit(rate.perLink),
+        preHandler: perLink,
         schema: {
           tags,
           summary: 'Report a finished connection: verified at Pluggy, linked, synced at once',
@@ -66,6 +79,7 @@ export const connectRoutes =
       '/v1/connect/status',
       {
         config: { rateLimit: rate.perIp },
+        preHandler: perLink,
         schema: {
           tags,
           summary: "The connection's progress and, once synced, its accounts",
