@@ -44,7 +44,7 @@ function cents(v: string | number): bigint {
   return neg ? -n : n;
 }
 
-async function connectPerson(phone: string, connectorId = 0) {
+async function connectPerson(phone: string, connectorId = 0, extra: Record<string, string> = {}) {
   const person = await call('POST', '/v1/users', { phone });
   const link = await call('POST', `/v1/users/${encodeURIComponent(phone)}/connect-links`, {});
   expect(link.status).toBe(201);
@@ -54,7 +54,7 @@ async function connectPerson(phone: string, connectorId = 0) {
   const created = await fetch(`${app.sandbox!.url}/items`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': session.json.connectToken },
-    body: JSON.stringify({ connectorId, parameters: { user: 'user-ok', password: 'password-ok' } }),
+    body: JSON.stringify({ connectorId, parameters: { user: 'user-ok', password: 'password-ok', ...extra } }),
   });
   expect(created.status).toBe(200);
   const item = (await created.json()) as { id: string; clientUserId: string };
@@ -329,6 +329,68 @@ describe('a person connects a bank and the assistant reads it', () => {
     const wrong = await publicCall('POST', '/v1/connect/items', { link: re.json.url, itemId });
     expect(wrong.status).toBe(401);
     expect(wrong.json.code).toBe('link-wrong-purpose');
+  });
+
+  it('a login error shows needsReconnect in words; the reconnect link opens update mode; the flag clears only after a successful sync', async () => {
+    const carla = '+55 31 98888-7777';
+    const c = await connectPerson(carla);
+    await publicCall('POST', '/v1/connect/items', { link: c.linkUrl, itemId: c.itemId });
+    await waitSynced(carla, c.itemId);
+    const itemOf = async () =>
+      (await call('GET', `/v1/users/${encodeURIComponent(carla)}/items`)).json.data.find(
+        (i: Json) => i.id === c.itemId,
+      );
+    const syncedBefore = (await itemOf()).lastSuccessfulSyncAt as string;
+
+    await app.sandbox!.admin.requireRelogin(c.itemId);
+    await expect.poll(async () => (await itemOf()).needsReconnect, { timeout: 30_000 }).toBe(true);
+    expect((await itemOf()).reconnectReason).toMatch(/password/i);
+
+    // Refresh cannot help: the person must act, so the answer is a reconnect link.
+    const refresh = await call('POST', `/v1/users/${encodeURIComponent(carla)}/items/${c.itemId}/refresh`);
+    expect(refresh.status).toBe(200);
+    expect(refresh.json.status).toBe('needs-person');
+    const session = await publicCall('POST', '/v1/connect/session', { link: refresh.json.reconnect.url });
+    expect(session.json).toMatchObject({ mode: 'update', itemId: c.itemId });
+
+    // As the widget does in update mode: new credentials on the item, with the connect token.
+    const patched = await fetch(`${app.sandbox!.url}/items/${c.itemId}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', 'x-api-key': session.json.connectToken },
+      body: JSON.stringify({ parameters: { user: 'user-ok', password: 'password-ok' } }),
+    });
+    expect(patched.status).toBe(200);
+    // Credentials accepted is not data current: still flagged until a sync succeeds.
+    expect((await itemOf()).needsReconnect).toBe(true);
+    const reported = await publicCall('POST', '/v1/connect/items', {
+      link: refresh.json.reconnect.url,
+      itemId: c.itemId,
+    });
+    expect(reported.status).toBe(202);
+    await expect
+      .poll(
+        async () => {
+          const it = await itemOf();
+          return !it.needsReconnect && it.lastSuccessfulSyncAt > syncedBefore;
+        },
+        { timeout: 60_000, interval: 250 },
+      )
+      .toBe(true);
+    expect((await itemOf()).reconnectReason).toBeNull();
+  });
+
+  it('refreshing an item whose bank asks for a code at every login answers a reconnect link', async () => {
+    const dora = '+55 41 97777-6666';
+    const d = await connectPerson(dora, 1, { token: '123456' });
+    expect(
+      (await publicCall('POST', '/v1/connect/items', { link: d.linkUrl, itemId: d.itemId })).status,
+    ).toBe(202);
+    const refresh = await call('POST', `/v1/users/${encodeURIComponent(dora)}/items/${d.itemId}/refresh`);
+    expect(refresh.status).toBe(200);
+    expect(refresh.json).toMatchObject({
+      status: 'needs-person',
+      reconnect: { url: expect.stringContaining('/connect?link=') },
+    });
   });
 
   it('deleting an item removes it at Pluggy and every row of it here', async () => {
