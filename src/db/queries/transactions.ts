@@ -323,6 +323,11 @@ export function foldText(s: string): string {
 /**
  * One person's transactions on their live items, newest first (date desc, id desc), filtered;
  * keyset paged with the same cursor as listTransactions. Throws InvalidCursorError.
+ *
+ * Only the filters given become SQL (an `$n IS NULL OR …` for each absent one would keep the
+ * planner from the indexes). Scope: one account → the (account_id, date, id) index; otherwise a
+ * LATERAL per live item on (item_id, date, id), each stopping after `limit + 1` matches, then a
+ * merge of those few rows — a person with 50 000 rows costs about one page, not a sort of them all.
  */
 export async function searchTransactionsByUser(
   db: Db,
@@ -330,41 +335,43 @@ export async function searchTransactionsByUser(
 ): Promise<{ rows: TransactionListRow[]; nextCursor: string | null }> {
   const limit = clampLimit(s.limit, 50, 500);
   const after = s.cursor ? decodeCursor(s.cursor) : null;
-  const pattern = s.text ? `%${s.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
-  const res = await db.query<TransactionListRow>(
-    `SELECT ${LIST_COLUMNS} FROM transactions t
-     WHERE t.item_id IN (SELECT id FROM items WHERE user_id = $1::uuid AND deleted_at IS NULL)
-       AND ($2::text IS NULL OR t.account_id = $2)
-       AND ($3::text IS NULL OR t.item_id = $3)
-       AND ($4::timestamptz IS NULL OR t.date >= $4)
-       AND ($5::timestamptz IS NULL OR t.date <= $5)
-       AND ($6::text IS NULL OR t.category_id = $6)
-       AND ($7::text IS NULL OR t.type = $7)
-       AND ($8::text IS NULL OR t.status = $8)
-       AND ($9::numeric IS NULL OR t.amount >= $9)
-       AND ($10::numeric IS NULL OR t.amount <= $10)
-       AND ($11::text IS NULL OR translate(lower(coalesce(t.description, '') || ' ' ||
-             coalesce(t.merchant_name, '')), '${ACCENTED}', '${PLAIN}') LIKE $11)
-       AND ($12::timestamptz IS NULL OR (t.date, t.id) < ($12, $13::text))
-     ORDER BY t.date DESC, t.id DESC
-     LIMIT $14`,
-    [
-      s.userId,
-      s.accountId ?? null,
-      s.itemId ?? null,
-      time(s.from),
-      time(s.to),
-      s.categoryId ?? null,
-      s.type ?? null,
-      s.status ?? null,
-      s.minAmount ?? null,
-      s.maxAmount ?? null,
-      pattern,
-      after?.date ?? null,
-      after?.id ?? null,
-      limit + 1,
-    ],
-  );
+  const params: unknown[] = [];
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const where: string[] = [];
+  if (s.itemId) where.push(`t.item_id = ${p(s.itemId)}`);
+  if (s.from) where.push(`t.date >= ${p(time(s.from))}::timestamptz`);
+  if (s.to) where.push(`t.date <= ${p(time(s.to))}::timestamptz`);
+  if (s.categoryId) where.push(`t.category_id = ${p(s.categoryId)}`);
+  if (s.type) where.push(`t.type = ${p(s.type)}`);
+  if (s.status) where.push(`t.status = ${p(s.status)}`);
+  if (s.minAmount) where.push(`t.amount >= ${p(s.minAmount)}::numeric`);
+  if (s.maxAmount) where.push(`t.amount <= ${p(s.maxAmount)}::numeric`);
+  if (s.text) {
+    const pattern = `%${s.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    where.push(
+      `translate(lower(coalesce(t.description, '') || ' ' || coalesce(t.merchant_name, '')),
+         '${ACCENTED}', '${PLAIN}') LIKE ${p(pattern)}`,
+    );
+  }
+  if (after) where.push(`(t.date, t.id) < (${p(after.date)}::timestamptz, ${p(after.id)}::text)`);
+  const filters = where.map((w) => ` AND ${w}`).join('');
+  const n = p(limit + 1);
+  const user = p(s.userId);
+  const sql = s.accountId
+    ? `SELECT ${LIST_COLUMNS} FROM transactions t
+       WHERE t.account_id = ${p(s.accountId)}
+         AND t.item_id IN (SELECT id FROM items WHERE user_id = ${user}::uuid AND deleted_at IS NULL)${filters}
+       ORDER BY t.date DESC, t.id DESC LIMIT ${n}`
+    : `SELECT t.* FROM (SELECT id FROM items WHERE user_id = ${user}::uuid AND deleted_at IS NULL) i
+       CROSS JOIN LATERAL (
+         SELECT ${LIST_COLUMNS} FROM transactions t
+         WHERE t.item_id = i.id${filters}
+         ORDER BY t.date DESC, t.id DESC LIMIT ${n}) t
+       ORDER BY t.date DESC, t.id DESC LIMIT ${n}`;
+  const res = await db.query<TransactionListRow>(sql, params);
   const rows = res.rows.slice(0, limit);
   const last = rows.at(-1);
   return { rows, nextCursor: res.rows.length > limit && last ? encodeCursor(last) : null };
