@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../domain/errors.ts';
 
 /**
@@ -50,13 +50,14 @@ export function requireBearer(
   const extra = Object.entries(opts.extraTokens ?? {}).map(
     ([prefix, list]) => [prefix, bearerTokenChecker(list)] as const,
   );
-  return async (req: FastifyRequest) => {
+  return async (req: FastifyRequest, reply: FastifyReply) => {
     const pattern = req.routeOptions.url;
     if (isPublicRoute(req.method, pattern)) return;
     const header = req.headers.authorization;
     if (check(header)) return;
     // e.g. METRICS_TOKEN: valid for its own path only.
     if (extra.some(([prefix, ok]) => pattern?.startsWith(prefix) && ok(header))) return;
+    reply.header('www-authenticate', 'Bearer');
     throw new AppError(
       'unauthorized',
       header ? 'invalid-token' : 'missing-token',

@@ -10,7 +10,7 @@ import type { Config } from '../../config.ts';
 import { AppError } from '../../domain/errors.ts';
 import { maskPhone, normalizePhone } from '../../domain/phone.ts';
 import type { Logger } from '../../log.ts';
-import type { PluggyClient } from '../../pluggy/index.ts';
+import { type PluggyClient, PluggyError } from '../../pluggy/index.ts';
 import type { ConnectDeps } from '../../reads/connect.ts';
 import { createConnectorCatalog } from '../../reads/connectors.ts';
 import { type Boss, enqueue, QUEUES } from '../../sync/jobs.ts';
@@ -107,6 +107,11 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
 
     await root.register(async (api: FastifyInstance) => {
       api.setValidatorCompiler(validatorCompiler);
+      // Pluggy failing is not our bug: a 502/503/429 the caller can retry, not a 500. Rethrown as
+      // an AppError, the root handler (src/http/errors.ts, the one mapping) answers it.
+      api.setErrorHandler((err) => {
+        throw pluggyFailureAsAppError(err) ?? err;
+      });
       // Answers are built by code typed from these same schemas (and the tests parse them with the
       // schemas); re-validating each one costs ~5 ms per 100-row page, so they are only stringified.
       api.setSerializerCompiler(() => (data) => JSON.stringify(data));
@@ -157,4 +162,20 @@ function safeDecode(s: string): string {
   } catch {
     return s;
   }
+}
+
+function pluggyFailureAsAppError(err: unknown): AppError | undefined {
+  if (!(err instanceof PluggyError)) return undefined;
+  const retryAfterSeconds = Math.max(1, Math.ceil((err.retryAfterMs ?? 30_000) / 1000));
+  if (err.code === 'rate-limited') {
+    return new AppError('rate-limited', 'pluggy-rate-limited', 'Pluggy refuses more calls right now.', {
+      retryAfterSeconds,
+    });
+  }
+  if (err.code === 'unavailable') {
+    return new AppError('unavailable', 'pluggy-unavailable', 'Pluggy is not answering; retry shortly.', {
+      retryAfterSeconds,
+    });
+  }
+  return new AppError('upstream', 'pluggy-error', `Pluggy refused the call (${err.pluggyCode ?? err.code}).`);
 }

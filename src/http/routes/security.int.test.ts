@@ -111,6 +111,7 @@ describe('bearer token on every route that is not public', () => {
         if (r.method === 'HEAD') continue;
         expect(res.headers['content-type']).toContain('application/problem+json');
         expect(res.json().code).toMatch(/^(missing|invalid)-token$/);
+        expect(res.headers['www-authenticate']).toBe('Bearer');
       }
     }
     const ok = await http.inject({
@@ -212,6 +213,41 @@ describe('the rest of the security surface', () => {
     const logs = logLines.join('');
     expect(logs).toContain(encodeURIComponent('+55119****6666'));
     expect(logs).not.toContain('77776666');
+  });
+
+  it('a Pluggy outage is a 503 with Retry-After, not a 500', async () => {
+    await http.inject({
+      method: 'POST',
+      url: '/v1/users',
+      headers: auth,
+      payload: { phone: '+5511933332222' },
+    });
+    const mint = await http.inject({
+      method: 'POST',
+      url: '/api/pluggy-v2/connect-token',
+      headers: auth,
+      payload: { phoneNumber: '+5511933332222' },
+    });
+    expect(mint.statusCode).toBe(200);
+    const id = sandbox.admin.addFault({ kind: 'respond', path: '/connect_token', status: 503, times: 100 });
+    const res = await http.inject({
+      method: 'POST',
+      url: '/api/pluggy-v2/connect-token',
+      headers: auth,
+      payload: { phoneNumber: '+5511933332222' },
+    });
+    sandbox.admin.removeFault(id);
+    expect(res.statusCode).toBe(503);
+    expect(res.json().code).toBe('pluggy-unavailable');
+    expect(res.headers['retry-after']).toBeDefined();
+  });
+
+  it('the interactive docs are served', async () => {
+    const res = await http.inject({ method: 'GET', url: '/docs' });
+    const page =
+      res.statusCode === 302 ? await http.inject({ method: 'GET', url: res.headers.location! }) : res;
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toMatch(/swagger/i);
   });
 
   it('OpenAPI is generated from the route schemas', async () => {
