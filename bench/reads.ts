@@ -25,6 +25,7 @@ import Fastify from 'fastify';
 import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '../src/config.ts';
 import { upsertItemFromPluggy } from '../src/db/queries/items.ts';
 import { upsertUserByPhone } from '../src/db/queries/users.ts';
+import { createPool } from '../src/db/pool.ts';
 import { createTestDatabase } from '../src/db/testing.ts';
 import { apiRoutes } from '../src/http/routes/api.ts';
 import { buildServer } from '../src/http/server.ts';
@@ -101,12 +102,16 @@ try {
 
   const boss = await startBoss(db.url, logger, { schedule: false });
   cleanup.unshift(() => boss.stop({ graceful: false, wait: true }));
+  // The service's own pool size at the default SYNC_CONCURRENCY (db/open.ts: 8 × 2 + 14), not the
+  // test database's 5: financial-data runs its seven reads at once.
+  const pool = createPool(db.url, { max: 30 });
+  cleanup.unshift(() => pool.end());
   const http = await buildServer({
     logger,
-    pool: db.pool,
+    pool,
     plugins: [
       apiRoutes({
-        pool: db.pool,
+        pool,
         pluggy,
         boss,
         logger,

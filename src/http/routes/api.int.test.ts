@@ -194,10 +194,14 @@ describe('a person connects a bank and the assistant reads it', () => {
       needsReconnect: false,
       institution: { connectorId: 0 },
     });
-    const from = fd.json.recentTransactions.from as string;
-    const recent = expected.filter((r) => r.date >= from);
-    if (!fd.json.recentTransactions.truncated)
-      expect(fd.json.recentTransactions.data.length).toBe(recent.length);
+    const from = Date.parse(fd.json.recentTransactions.from as string);
+    const recent = expected
+      .filter((r) => Date.parse(r.date) >= from)
+      .sort((a, b) => Date.parse(b.date) - Date.parse(a.date) || (a.id < b.id ? 1 : -1));
+    expect(fd.json.recentTransactions.truncated).toBe(recent.length > 100);
+    expect(fd.json.recentTransactions.data.map((r: Json) => r.id)).toEqual(
+      recent.slice(0, 100).map((r) => r.id),
+    );
   });
 
   it('filters: account, type, amount range, text; CSV of the same query; a bad cursor is 400', async () => {
