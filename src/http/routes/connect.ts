@@ -44,6 +44,7 @@ export const connectRoutes =
         preHandler: perLink,
         schema: {
           tags,
+          security: [], // the link is the credential
           summary: 'Exchange a link for a Pluggy connect token',
           body: z.object({ link: Link }),
           response: {
@@ -66,6 +67,7 @@ export const connectRoutes =
         preHandler: perLink,
         schema: {
           tags,
+          security: [], // the link is the credential
           summary: 'Report a finished connection: verified at Pluggy, linked, synced at once',
           body: z.object({ link: Link, itemId: z.string().min(1).max(100) }),
           response: { 202: z.object({ itemId: z.string(), status: z.string() }) },
@@ -82,6 +84,7 @@ export const connectRoutes =
         preHandler: perLink,
         schema: {
           tags,
+          security: [], // the link is the credential
           summary: "The connection's progress and, once synced, its accounts",
           querystring: z.object({ link: Link }),
           response: {
