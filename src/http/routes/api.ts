@@ -77,7 +77,17 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
       },
       transform: jsonSchemaTransform,
     });
-    await root.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+    await root.register(swaggerUi, {
+      routePrefix: '/docs',
+      staticCSP: true,
+      // Its own CSP (hashes for its inline parts) replaces helmet's stricter default on these pages;
+      // both at once would block Swagger UI's inline styles.
+      uiHooks: {
+        onRequest: async (_req, reply) => {
+          reply.removeHeader('content-security-policy');
+        },
+      },
+    });
     root.get('/openapi.json', { schema: { hide: true } }, async () => root.swagger());
 
     const windowMs = deps.rateLimits?.windowMs ?? 60_000;
