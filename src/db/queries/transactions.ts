@@ -308,9 +308,10 @@ export type TransactionSearch = {
   cursor?: string | null | undefined;
 };
 
-// translate() needs no extension (unaccent is contrib and needs CREATE EXTENSION rights).
-const ACCENTED = 'áàâãäåéèêëíìîïóòôõöúùûüçñ';
-const PLAIN = 'aaaaaaeeeeiiiiooooouuuucn';
+// translate() needs no extension (unaccent is contrib and needs CREATE EXTENSION rights). Upper
+// case accented letters are mapped here too: lower() leaves non-ASCII alone under the C locale.
+const ACCENTED = 'áàâãäåéèêëíìîïóòôõöúùûüçñÁÀÂÃÄÅÉÈÊËÍÌÎÏÓÒÔÕÖÚÙÛÜÇÑ';
+const PLAIN = 'aaaaaaeeeeiiiiooooouuuucnaaaaaaeeeeiiiiooooouuuucn';
 
 /** Lower case, accents dropped: the same folding the search applies to the stored text. */
 export function foldText(s: string): string {
@@ -352,8 +353,8 @@ export async function searchTransactionsByUser(
   if (s.text) {
     const pattern = `%${s.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     where.push(
-      `translate(lower(coalesce(t.description, '') || ' ' || coalesce(t.merchant_name, '')),
-         '${ACCENTED}', '${PLAIN}') LIKE ${p(pattern)}`,
+      `lower(translate(coalesce(t.description, '') || ' ' || coalesce(t.merchant_name, ''),
+         '${ACCENTED}', '${PLAIN}')) LIKE ${p(pattern)}`,
     );
   }
   if (after) where.push(`(t.date, t.id) < (${p(after.date)}::timestamptz, ${p(after.id)}::text)`);
