@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { openDatabase, type OpenDatabase } from './db/open.ts';
+import { apiRoutes } from './http/routes/api.ts';
 import { buildServer } from './http/server.ts';
 import type { Logger } from './log.ts';
 import { pluggyClientFromConfig } from './pluggy/fromConfig.ts';
@@ -82,6 +83,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
           ...(config.previousWebhookSecret ? { previousSecret: config.previousWebhookSecret } : {}),
           logger,
         }),
+        apiRoutes({ pool: db.pool, pluggy, boss, logger, config }),
       ],
     });
     await http.listen({ port: config.port, host: config.host });

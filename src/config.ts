@@ -63,6 +63,11 @@ const EnvSchema = z.object({
     emptyToUndefined,
     z.string().min(16, 'must be at least 16 characters').optional(),
   ),
+  // A separate token that opens GET /metrics only (for a scraper that must not read people's data).
+  METRICS_TOKEN: z.preprocess(
+    emptyToUndefined,
+    z.string().min(24, 'must be at least 24 characters').optional(),
+  ),
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -114,6 +119,7 @@ export type Config = {
   previousWebhookSecret: string | undefined;
   apiTokens: string[];
   linkSigningSecret: string;
+  metricsToken: string | undefined;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   sync: { staleAfterHours: number; concurrency: number };
 };
@@ -179,6 +185,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     previousWebhookSecret: e.WEBHOOK_SECRET_PREVIOUS,
     apiTokens,
     linkSigningSecret: e.LINK_SIGNING_SECRET ?? DEV_DEFAULTS.LINK_SIGNING_SECRET,
+    metricsToken: e.METRICS_TOKEN,
     logLevel: e.LOG_LEVEL,
     sync: { staleAfterHours: e.SYNC_STALE_AFTER_HOURS, concurrency: e.SYNC_CONCURRENCY },
   };

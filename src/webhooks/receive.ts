@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { insertEvents, type NewWebhookEvent } from '../db/queries/webhookEvents.ts';
 import { withTransaction } from '../db/pool.ts';
 import { AppError } from '../domain/errors.ts';
-import { isDatabaseUnavailable } from '../http/errors.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { type Boss, QUEUES, type WebhookEventJob } from '../sync/jobs.ts';
 import { type Envelope, isHandledEvent, itemIdOf } from './events.ts';
 import { toStorableJson } from './payload.ts';

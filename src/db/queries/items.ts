@@ -285,3 +285,12 @@ export async function listItemsDueForSafetyNet(
   );
   return res.rows.map((r) => r.id);
 }
+
+/** For metrics: seconds since each live item's last successful sync (never synced: since it was stored). */
+export async function itemSyncLagSeconds(db: Db): Promise<Array<{ id: string; lag: number }>> {
+  const res = await db.query<{ id: string; lag: number }>(
+    `SELECT id, extract(epoch FROM now() - coalesce(last_synced_at, created_at))::float8 AS lag
+     FROM items WHERE deleted_at IS NULL`,
+  );
+  return res.rows;
+}

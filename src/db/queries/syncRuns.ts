@@ -166,3 +166,32 @@ export async function getItemSyncHealth(db: Db, itemId: string): Promise<ItemSyn
   );
   return res.rows[0]!;
 }
+
+/** Per item: whether a sync run is in progress right now (a crashed run is closed by abandonRunningRuns). */
+export async function runningItemIds(db: Db, itemIds: readonly string[]): Promise<Set<string>> {
+  if (itemIds.length === 0) return new Set();
+  const res = await db.query<{ itemId: string }>(
+    `SELECT DISTINCT item_id AS "itemId" FROM sync_runs WHERE status = 'running' AND item_id = ANY($1::text[])`,
+    [[...itemIds]],
+  );
+  return new Set(res.rows.map((r) => r.itemId));
+}
+
+/** Erasure: the sync history of these items (kept after a purge otherwise). Returns the count. */
+export async function deleteRunsOfItems(db: Db, itemIds: readonly string[]): Promise<number> {
+  if (itemIds.length === 0) return 0;
+  const res = await db.query('DELETE FROM sync_runs WHERE item_id = ANY($1::text[])', [[...itemIds]]);
+  return res.rowCount ?? 0;
+}
+
+/** For metrics: finished runs of the last day by kind and status, with their summed duration. */
+export async function recentRunStats(
+  db: Db,
+): Promise<Array<{ kind: string; status: string; n: number; seconds: number }>> {
+  const res = await db.query<{ kind: string; status: string; n: number; seconds: number }>(
+    `SELECT kind, status, count(*)::int AS n,
+            coalesce(sum(extract(epoch FROM finished_at - started_at)), 0)::float8 AS seconds
+     FROM sync_runs WHERE finished_at > now() - interval '1 day' GROUP BY kind, status`,
+  );
+  return res.rows;
+}

@@ -34,3 +34,13 @@ export async function getUserById(db: Db, id: string): Promise<UserRow | null> {
   const res = await db.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = $1`, [id]);
   return res.rows[0] ?? null;
 }
+
+/**
+ * Removes the person. Their items must be purged first (items.user_id refuses a dangling person);
+ * items that arrived unlinked since are let go rather than block the erasure.
+ */
+export async function deleteUserById(db: Db, id: string): Promise<boolean> {
+  await db.query('UPDATE items SET user_id = NULL WHERE user_id = $1', [id]);
+  const res = await db.query('DELETE FROM users WHERE id = $1', [id]);
+  return (res.rowCount ?? 0) > 0;
+}

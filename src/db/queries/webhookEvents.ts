@@ -180,3 +180,32 @@ export async function listEventsToRedrive(
   );
   return res.rows.map((r) => r.event_id);
 }
+
+/**
+ * Erasure: every stored delivery about these items or naming this clientUserId (deliveries carry
+ * it, and an item deleted earlier is no longer listed). Returns the item ids those deliveries
+ * named, so their sync history can go too, and the count.
+ */
+export async function deleteEventsOfPerson(
+  db: Db,
+  clientUserId: string,
+  itemIds: readonly string[],
+): Promise<{ itemIds: string[]; deleted: number }> {
+  const res = await db.query<{ itemId: string | null }>(
+    `DELETE FROM webhook_events WHERE item_id = ANY($1::text[]) OR raw->>'clientUserId' = $2
+     RETURNING item_id AS "itemId"`,
+    [[...itemIds], clientUserId],
+  );
+  const named = new Set(res.rows.map((r) => r.itemId).filter((id): id is string => id !== null));
+  return { itemIds: [...named], deleted: res.rowCount ?? 0 };
+}
+
+/** For metrics: stored deliveries by event type and outcome. */
+export async function countEventsByTypeAndOutcome(
+  db: Db,
+): Promise<Array<{ event: string; outcome: string; n: number }>> {
+  const res = await db.query<{ event: string; outcome: string; n: number }>(
+    'SELECT event, outcome, count(*)::int AS n FROM webhook_events GROUP BY event, outcome',
+  );
+  return res.rows;
+}
