@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, startApp } from './app.ts';
@@ -99,20 +100,23 @@ describe('secrets never reach the log (LOG_LEVEL=trace, offline flow)', () => {
 
     // The secret in the path (accepted, wrong method, unknown sub-path), a wrong one, bearer tokens.
     const bearer = { authorization: `Bearer ${SECRETS.API_TOKEN}` };
-    const event = { event: 'payment_intent/completed', eventId: 'drill-1' };
+    const event = { event: 'payment_intent/completed', eventId: randomUUID() };
     expect((await post(`${app.url}/webhooks/pluggy/${SECRETS.WEBHOOK_SECRET}`, event)).status).toBe(200);
     expect(
       (
         await post(`${app.url}/webhooks/pluggy/${SECRETS.WEBHOOK_SECRET_PREVIOUS}`, {
           ...event,
-          eventId: 'd2',
+          eventId: randomUUID(),
         })
       ).status,
     ).toBe(200);
-    expect((await fetch(`${app.url}/webhooks/pluggy/${SECRETS.WEBHOOK_SECRET}`)).status).toBe(404);
-    expect((await post(`${app.url}/webhooks/pluggy/${SECRETS.WEBHOOK_SECRET}/x?k=1`, event)).status).toBe(
-      404,
-    );
+    // With the API's bearer token, so the request reaches the 404 handler (without it, 401 first).
+    expect(
+      (await fetch(`${app.url}/webhooks/pluggy/${SECRETS.WEBHOOK_SECRET}`, { headers: bearer })).status,
+    ).toBe(404);
+    expect(
+      (await post(`${app.url}/webhooks/pluggy/${SECRETS.WEBHOOK_SECRET}/x?k=1`, event, bearer)).status,
+    ).toBe(404);
     expect((await post(`${app.url}/webhooks/pluggy/${SECRETS.WEBHOOK_SECRET}`, '{', bearer)).status).toBe(
       400,
     );

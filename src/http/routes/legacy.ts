@@ -2,6 +2,7 @@ import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type pg from 'pg';
 import { z } from 'zod';
+import { pingDatabase } from '../../db/pool.ts';
 import { getItem } from '../../db/queries/items.ts';
 import { AppError } from '../../domain/errors.ts';
 import { listAccountsByItem } from '../../db/queries/accounts.ts';
@@ -33,7 +34,7 @@ export const legacyRoutes =
 
     app.get(`${PREFIX}/test`, { schema }, async (_req, reply) => old(reply, '/health', { status: 'ok' }));
     app.get(`${PREFIX}/health`, { schema }, async (_req, reply) => {
-      await pool.query('SELECT 1');
+      await pingDatabase(pool);
       return old(reply, '/health', { status: 'ok', database: 'ok' });
     });
     app.get(`${PREFIX}/connectors`, { schema }, async (_req, reply) =>
