@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { openDatabase, type OpenDatabase } from './db/open.ts';
+import { postgresRateGate } from './db/queries/rateBudget.ts';
 import { buildServer } from './http/server.ts';
 import type { Logger } from './log.ts';
 import { pluggyClientFromConfig } from './pluggy/fromConfig.ts';
@@ -56,7 +57,8 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       stops.push(() => sandbox!.close());
       baseUrl = sandbox.url;
     }
-    const pluggy = pluggyClientFromConfig(config, baseUrl, logger);
+    // Pluggy's rate limits hold per source IP: every process sharing this database shares one budget.
+    const pluggy = pluggyClientFromConfig(config, baseUrl, logger, postgresRateGate(db.pool));
     if (!sandbox) await checkPluggyCredentials(pluggy, logger);
 
     const boss = await startBoss(db.url, logger);
