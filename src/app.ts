@@ -62,24 +62,40 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     if (!sandbox) await checkPluggyCredentials(pluggy, logger);
 
     const boss = await startBoss(db.url, logger);
-    stops.push(() => boss.stop({ graceful: true, wait: true, timeout: 10_000 }));
+    // The workers below already waited SHUTDOWN_TIMEOUT_SECONDS; pg-boss then hands back at once
+    // what still runs (its minimum wait, 1 s), so stopping stays inside a platform's grace period.
+    stops.push(() => boss.stop({ graceful: true, wait: true, timeout: 1_000 }));
     const deps = { pool: db.pool, pluggy, boss, logger, config };
     const stopSync = await startSyncWorkers(deps);
-    stops.push(stopSync);
-    const stopWebhooks = await startWebhookWorker(deps);
-    stops.push(stopWebhooks);
+    let stopWebhooks: (() => Promise<void>) | undefined;
+    // Both wait out the same grace period side by side, not one after the other.
+    stops.push(() => Promise.all([stopSync(), stopWebhooks?.()]));
+    const webhookWorker = await startWebhookWorker(deps, {
+      // Events are small database writes (a few need one Pluggy call): a few per sync slot.
+      concurrency: 4 * config.sync.concurrency,
+      shutdownTimeoutMs: config.shutdownTimeoutSeconds * 1000,
+    });
+    stopWebhooks = webhookWorker;
 
     const http = await buildServer({
       logger,
       pool: db.pool,
       plugins: [
-        webhookRoutes({
-          pool: db.pool,
-          boss,
-          secret: config.webhookSecret,
-          ...(config.previousWebhookSecret ? { previousSecret: config.previousWebhookSecret } : {}),
-          logger,
-        }),
+        async (app) => {
+          // A stored delivery wakes the webhook worker now instead of at its next poll.
+          app.addHook('onResponse', async (_req, reply) => {
+            if (reply.statusCode === 200) webhookWorker.wake();
+          });
+          await app.register(
+            webhookRoutes({
+              pool: db.pool,
+              boss,
+              secret: config.webhookSecret,
+              ...(config.previousWebhookSecret ? { previousSecret: config.previousWebhookSecret } : {}),
+              logger,
+            }),
+          );
+        },
       ],
     });
     await http.listen({ port: config.port, host: '0.0.0.0' });

@@ -224,10 +224,15 @@ export function createRequestSender(opts: SenderOptions): RequestSender {
       const waitMs = await gate.take(scope, budget);
       if (waitMs <= 0) return;
       if (waitMs > opts.maxRetryAfterMs || performance.now() - started + waitMs > opts.maxRetryTimeMs) {
-        throw fail(spec, 'rate-limited', `shared rate budget of ${scope} spent; next request in ${waitMs} ms`, {
-          attempts,
-          retryAfterMs: waitMs,
-        });
+        throw fail(
+          spec,
+          'rate-limited',
+          `shared rate budget of ${scope} spent; next request in ${waitMs} ms`,
+          {
+            attempts,
+            retryAfterMs: waitMs,
+          },
+        );
       }
       await sleepAtLeast(waitMs);
     }

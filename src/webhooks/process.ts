@@ -8,6 +8,7 @@ import {
   markProcessed,
 } from '../db/queries/webhookEvents.ts';
 import { enqueue, QUEUES, rateLimitDelaySeconds, type WebhookEventJob } from '../sync/jobs.ts';
+import { settledWithin } from '../sync/leases.ts';
 import { describeError } from '../sync/runRecord.ts';
 import { isHandledEvent } from './events.ts';
 import { HANDLERS } from './handlers/index.ts';
@@ -45,7 +46,27 @@ export async function processWebhookEvent(
   eventId: string,
   opts: { replay?: boolean } = {},
 ): Promise<ProcessOutcome> {
+  const seen: { event?: string; itemId?: string | null } = {};
+  const outcome = await processStoredEvent(deps, eventId, opts, seen);
+  // One line per event, ids only: payloads may hold personal data.
+  deps.logger.info(
+    { event: seen.event, eventId, itemId: seen.itemId ?? undefined, outcome },
+    'webhook event processed',
+  );
+  return outcome;
+}
+
+async function processStoredEvent(
+  deps: WebhookDeps,
+  eventId: string,
+  opts: { replay?: boolean },
+  seen: { event?: string; itemId?: string | null },
+): Promise<ProcessOutcome> {
   const row = await getEventByEventId(deps.pool, eventId);
+  if (row) {
+    seen.event = row.event;
+    seen.itemId = row.itemId;
+  }
   if (!row) {
     deps.logger.warn({ eventId }, 'webhook event to process is not stored');
     return 'missing';
@@ -100,79 +121,194 @@ export async function processWebhookEvent(
 }
 
 export type WebhookWorkerOptions = {
-  /** Events processed at once (each a pg-boss worker polling the queue). Default 2. */
+  /** Events processed at once by this process. Default 8 (the service sizes it from SYNC_CONCURRENCY). */
   concurrency?: number;
-  /** How often an idle worker polls; pg-boss's minimum is 0.5. Default 1. */
+  /** Most jobs taken per fetch. Default 50. */
+  batchSize?: number;
+  /**
+   * How often an idle worker looks for work it was not told about (events stored by another
+   * process, retries coming due). Default 2. Events this process stores wake it at once (`wake`).
+   */
   pollingIntervalSeconds?: number;
+  /** How long stop() waits for events in flight before handing them back to the queue. Default 25 s. */
+  shutdownTimeoutMs?: number;
   /** When to queue again events whose retries ran out (src/webhooks/redrive.ts); false = never. */
   redriveCron?: string | false;
 };
 
+/** Stops fetching, waits (bounded) for the events in flight; `wake()` says new events are stored. */
+export type WebhookWorker = (() => Promise<void>) & { wake(): void };
+
 /**
- * Consumes the webhook-event queue. Returns a stop function: stops fetching, then waits for the
- * events in flight.
+ * Consumes the webhook-event queue with a loop of its own over pg-boss's public fetch/complete/fail:
+ * up to `concurrency` events in flight, topped up as each one finishes rather than batch by batch
+ * (one slow event — a Pluggy call waiting out a rate limit — holds no others back), jobs fetched
+ * many at a time, and finished jobs completed together. pg-boss's own `work` loop fetches, runs the
+ * whole batch, then sleeps its polling interval even when more jobs wait; at one job per poll that
+ * was 2 events per second.
+ *
+ * A failed event fails its own job (retried with the queue's back-off); a rate-limited one is
+ * queued again after Pluggy's Retry-After. Returns the stop function, with `wake` attached.
  */
 export async function startWebhookWorker(
   deps: WebhookDeps,
   opts: WebhookWorkerOptions = {},
-): Promise<() => Promise<void>> {
-  const ids: string[] = [];
-  const running = new Set<Promise<unknown>>();
-  const handle = async (job: PgBoss.JobWithMetadata<WebhookEventJob>) => {
+): Promise<WebhookWorker> {
+  const { boss, logger } = deps;
+  const queue = QUEUES.webhookEvent;
+  const concurrency = Math.max(1, opts.concurrency ?? 8);
+  const batchSize = Math.max(1, opts.batchSize ?? 50);
+  const pollMs = Math.max(100, (opts.pollingIntervalSeconds ?? 2) * 1000);
+  const shutdownTimeoutMs = opts.shutdownTimeoutMs ?? 25_000;
+
+  const inFlight = new Map<string, Promise<void>>();
+  let stopping = false;
+  // Why the loop sleeps: no jobs left (woken by new events or the poll) or no room (woken by a finish).
+  let sleeping: { reason: 'empty' | 'full'; wake(): void } | undefined;
+  const wakeIf = (reason: 'empty' | 'full' | 'any') => {
+    if (sleeping && (reason === 'any' || sleeping.reason === reason)) sleeping.wake();
+  };
+
+  // Finished jobs are completed together: one statement per burst instead of one per event.
+  let toComplete: string[] = [];
+  let completing: Promise<void> | undefined;
+  const flushCompletions = (): Promise<void> => {
+    completing ??= (async () => {
+      while (toComplete.length) {
+        const ids = toComplete;
+        toComplete = [];
+        await boss
+          .complete(queue, ids)
+          .catch((err: Error) => logger.warn({ err, jobs: ids.length }, 'could not complete webhook jobs'));
+      }
+      completing = undefined;
+    })();
+    return completing;
+  };
+
+  const handle = async (job: PgBoss.JobWithMetadata<WebhookEventJob>): Promise<void> => {
     try {
       await processWebhookEvent(deps, job.data.eventId);
+      toComplete.push(job.id);
+      void flushCompletions();
     } catch (err) {
       const waitSeconds = rateLimitDelaySeconds(err);
       if (waitSeconds !== undefined) {
-        await enqueue(deps.boss, QUEUES.webhookEvent, job.data, { startAfter: waitSeconds });
-        deps.logger.warn(
+        await enqueue(boss, queue, job.data, { startAfter: waitSeconds });
+        logger.warn(
           { eventId: job.data.eventId, waitSeconds },
           'Pluggy rate-limited the event; stepped aside',
         );
+        toComplete.push(job.id);
+        void flushCompletions();
         return;
       }
-      // The last attempt leaves the event 'failed' for good (until `webhooks replay`).
+      // The last attempt leaves the event 'failed' for good (until `webhooks replay` or the redrive).
       const final = job.retryCount >= job.retryLimit;
-      deps.logger[final ? 'error' : 'warn'](
+      logger[final ? 'error' : 'warn'](
         { eventId: job.data.eventId, jobId: job.id, attempt: job.retryCount + 1, error: describeError(err) },
         final ? 'webhook event processing failed for good' : 'webhook event processing failed; will retry',
       );
-      throw err;
+      await boss.fail(queue, job.id, { message: describeError(err) });
     }
   };
-  for (let i = 0; i < Math.max(1, opts.concurrency ?? 2); i++) {
-    ids.push(
-      await deps.boss.work<WebhookEventJob>(
-        QUEUES.webhookEvent,
-        { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 1 },
-        async ([job]) => {
-          if (!job) return;
-          const p = handle(job);
-          const settled = p.catch(() => {});
-          running.add(settled);
-          try {
-            await p;
-          } finally {
-            running.delete(settled);
-          }
-        },
+
+  /** Fails jobs we hold but will not finish, so the queue retries them now rather than at expiry. */
+  const handBack = (jobIds: string[], message: string) =>
+    Promise.all(
+      jobIds.map((id) =>
+        boss
+          .fail(queue, id, { message })
+          .catch((err: Error) => logger.warn({ err, jobId: id }, 'could not hand a webhook job back')),
       ),
     );
-  }
+
+  const run = (job: PgBoss.JobWithMetadata<WebhookEventJob>) => {
+    const p = handle(job)
+      .catch((err: Error) => logger.error({ err, jobId: job.id }, 'webhook job bookkeeping failed'))
+      .finally(() => {
+        inFlight.delete(job.id);
+        wakeIf('full');
+      });
+    inFlight.set(job.id, p);
+  };
+
+  const sleep = (reason: 'empty' | 'full') =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => done(), pollMs);
+      const done = () => {
+        clearTimeout(timer);
+        sleeping = undefined;
+        resolve();
+      };
+      sleeping = { reason, wake: done };
+    });
+
+  const loop = (async () => {
+    while (!stopping) {
+      const room = concurrency - inFlight.size;
+      if (room <= 0) {
+        await sleep('full');
+        continue;
+      }
+      let jobs: PgBoss.JobWithMetadata<WebhookEventJob>[] = [];
+      try {
+        jobs =
+          (await boss.fetch<WebhookEventJob>(queue, {
+            batchSize: Math.min(room, batchSize),
+            includeMetadata: true,
+          })) ?? [];
+      } catch (err) {
+        logger.warn({ err }, 'fetching webhook jobs failed; will try again');
+        await sleep('empty');
+        continue;
+      }
+      if (stopping) {
+        // Fetched while stopping: hand them straight back (a retry, not a loss).
+        await handBack(
+          jobs.map((j) => j.id),
+          'worker stopping',
+        );
+        break;
+      }
+      for (const job of jobs) run(job);
+      // Fewer than asked: the queue is empty for now.
+      if (jobs.length < Math.min(room, batchSize)) await sleep('empty');
+    }
+  })();
+
+  const ids: string[] = [];
   const redriveCron = opts.redriveCron ?? '*/30 * * * *';
   if (redriveCron) {
     ids.push(
-      await deps.boss.work(QUEUES.webhookRedrive, { pollingIntervalSeconds: 30 }, async () => {
+      await boss.work(QUEUES.webhookRedrive, { pollingIntervalSeconds: 30 }, async () => {
         await redriveWebhookEvents(deps);
       }),
     );
-    await deps.boss.schedule(QUEUES.webhookRedrive, redriveCron, {}, { tz: 'UTC' });
+    await boss.schedule(QUEUES.webhookRedrive, redriveCron, {}, { tz: 'UTC' });
   }
-  let stopped = false;
-  return async () => {
-    if (stopped) return;
-    stopped = true;
-    for (const id of ids) await deps.boss.offWork({ id });
-    await Promise.all(running);
+
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= (async () => {
+      stopping = true;
+      wakeIf('any');
+      for (const id of ids) await boss.offWork({ id });
+      await loop;
+      const left = await settledWithin([...inFlight.values()], shutdownTimeoutMs);
+      if (left) {
+        // Still running after the grace period: their jobs go back to the queue now (processing is
+        // idempotent per event, so a late finish here and a retry elsewhere cannot apply it twice).
+        const jobIds = [...inFlight.keys()];
+        logger.warn(
+          { jobs: jobIds.length },
+          'webhook events still in flight at shutdown; handed back to the queue',
+        );
+        await handBack(jobIds, 'service stopped before the event finished');
+      }
+      await flushCompletions();
+    })();
+    return stopped;
   };
+  return Object.assign(stop, { wake: () => wakeIf('empty') });
 }
