@@ -19,8 +19,8 @@ import { abandonItemRuns } from './store.ts';
  * period). pg-boss 10 notices a dead worker only when the job's expiry runs out — an hour for a
  * sync — and offers no heartbeat. So each running attempt holds a lease row (job_leases) that its
  * process renews every few seconds with one statement; every process runs a reclaimer that looks
- * for leases nobody renewed for `staleSeconds` and hands their jobs back to pg-boss with `fail`
- * (its public API: the attempt counts, and the queue's retry policy applies).
+ * for leases nobody renewed for `staleSeconds` and puts their jobs back in line through pg-boss's
+ * public API (cancel + resume; `fail` once the job's retries are spent).
  *
  * Two conditions, so a live but slow worker is never robbed: the heartbeat stopped AND the item's
  * advisory lock is free (PostgreSQL drops a dead session's locks at once; a sync holds its item's
@@ -28,6 +28,8 @@ import { abandonItemRuns } from './store.ts';
  * sync_runs row as failed and fails the job, so nothing of the item runs meanwhile. The retried
  * sync resumes from its last committed batch, as any sync does.
  */
+
+const UNIQUE_VIOLATION = '23505';
 
 export type LeaseOptions = {
   /** How often this process renews its leases. Default 2 s. */
@@ -73,16 +75,26 @@ export function startLeaseKeeper(
   heartbeat.unref();
 
   const reclaimOne = async (lease: JobLease): Promise<boolean> => {
-    if (!(await claimStaleLease(pool, lease))) return false; // renewed, taken over, or another reclaimer's
+    if (!(await claimStaleLease(pool, lease, staleSeconds))) return false; // renewed, taken over, or another reclaimer's
     let abandoned = 0;
     if (lease.itemId) abandoned = await abandonItemRuns(pool, lease.itemId);
     const job = await boss.getJobById(lease.queue, lease.jobId);
     // Only the attempt the lease was for: a retry of the same job already running elsewhere is alive.
     const same = job?.state === 'active' && job.startedOn?.getTime() === lease.startedOn.getTime();
-    if (same) {
-      await boss.fail(lease.queue, lease.jobId, {
-        message: `worker ${lease.owner} stopped renewing its lease (process died); handed back to the queue`,
-      });
+    let outcome: 'requeued' | 'coalesced' | 'failed' | 'already-ended' = 'already-ended';
+    if (job && same) {
+      const message = `worker ${lease.owner} stopped renewing its lease (process died)`;
+      if (job.retryCount >= job.retryLimit) {
+        await boss.fail(lease.queue, lease.jobId, { message });
+        outcome = 'failed';
+      } else {
+        // Back in line at once: `fail` would apply the queue's retry back-off, which is meant to
+        // give Pluggy time to recover, and a dead process is no Pluggy failure. The attempt still
+        // counts (pg-boss counts a fetch of a job that started before), so a job that keeps
+        // killing its worker ends failed like any other.
+        await boss.cancel(lease.queue, lease.jobId);
+        outcome = (await resumed(lease)) ? 'requeued' : 'coalesced';
+      }
     }
     logger.warn(
       {
@@ -90,12 +102,30 @@ export function startLeaseKeeper(
         jobId: lease.jobId,
         itemId: lease.itemId ?? undefined,
         deadOwner: lease.owner,
-        jobFailed: same,
+        outcome,
         runsClosed: abandoned,
       },
       'reclaimed a job whose worker died',
     );
-    return same;
+    return outcome === 'requeued';
+  };
+
+  /**
+   * Resumes a cancelled job. An item sync ('short' policy) cannot be resumed while another sync of
+   * the item is queued — that one does the work, so false; any other failure is thrown.
+   */
+  const resumed = async (lease: JobLease): Promise<boolean> => {
+    try {
+      await boss.resume(lease.queue, lease.jobId);
+      return true;
+    } catch (err) {
+      if ((err as { code?: string }).code === UNIQUE_VIOLATION) return false;
+      logger.error(
+        { err, jobId: lease.jobId, queue: lease.queue },
+        'could not put a reclaimed job back in line; the safety net will re-sync its item',
+      );
+      throw err;
+    }
   };
 
   const pass = async (): Promise<string[]> => {
@@ -104,10 +134,10 @@ export function startLeaseKeeper(
       if (stopped) break;
       if (lease.owner === owner) continue; // ours: we are alive; a missed heartbeat is not death
       try {
-        const done = lease.itemId
+        const requeued = lease.itemId
           ? await withItemLock(pool, lease.itemId, { waitMs: 0 }, () => reclaimOne(lease))
           : await reclaimOne(lease);
-        if (done) handedBack.push(lease.jobId);
+        if (requeued) handedBack.push(lease.jobId);
       } catch (err) {
         // Busy: someone is running the item, so the attempt may be alive; look again next pass.
         if (!(err instanceof ItemBusyError))

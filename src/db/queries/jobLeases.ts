@@ -50,14 +50,19 @@ export async function listStaleLeases(db: Db, staleSeconds: number, limit = 100)
 }
 
 /**
- * Claims a stale lease for reclaiming: deletes it only if it is still the attempt that was seen
- * stale (same owner and heartbeat), so two reclaimers never both act, and a lease renewed or taken
- * over in between is kept. True when this caller claimed it.
+ * Claims a stale lease for reclaiming: deletes it only if it is still that owner's and still stale,
+ * so two reclaimers never both act, and a lease renewed or taken over in between is kept. True
+ * when this caller claimed it.
  */
-export async function claimStaleLease(db: Db, lease: Pick<JobLease, 'jobId' | 'owner' | 'heartbeatAt'>) {
+export async function claimStaleLease(
+  db: Db,
+  lease: Pick<JobLease, 'jobId' | 'owner'>,
+  staleSeconds: number,
+): Promise<boolean> {
   const res = await db.query(
-    'DELETE FROM job_leases WHERE job_id = $1 AND owner = $2 AND heartbeat_at = $3',
-    [lease.jobId, lease.owner, lease.heartbeatAt],
+    `DELETE FROM job_leases
+     WHERE job_id = $1 AND owner = $2 AND heartbeat_at < now() - make_interval(secs => $3)`,
+    [lease.jobId, lease.owner, staleSeconds],
   );
   return (res.rowCount ?? 0) > 0;
 }
