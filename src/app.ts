@@ -71,8 +71,9 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     // Both wait out the same grace period side by side, not one after the other.
     stops.push(() => Promise.all([stopSync(), stopWebhooks?.()]));
     const webhookWorker = await startWebhookWorker(deps, {
-      // Events are small database writes (a few need one Pluggy call): a few per sync slot.
-      concurrency: 4 * config.sync.concurrency,
+      // Events are a few small writes each (some need one Pluggy call), so their rate is bound by
+      // round trips, not CPU: 16 in flight at the default sync concurrency (bench/processing.ts).
+      concurrency: 8 * config.sync.concurrency,
       shutdownTimeoutMs: config.shutdownTimeoutSeconds * 1000,
     });
     stopWebhooks = webhookWorker;

@@ -1,5 +1,5 @@
+import type pg from 'pg';
 import type PgBoss from 'pg-boss';
-import { withTransaction } from '../db/pool.ts';
 import {
   getEventByEventId,
   lockEvent,
@@ -88,7 +88,7 @@ async function processStoredEvent(
   let alreadyDone = false;
   const commit: HandlerContext['commit'] = async (fn) => {
     if (committed) throw new Error(`handler of ${event.event} committed twice`);
-    await withTransaction(deps.pool, async (client) => {
+    await withAsyncCommit(deps.pool, async (client) => {
       const outcome = await lockEvent(client, eventId);
       if (!opts.replay && outcome === 'processed') {
         alreadyDone = true;
@@ -120,8 +120,36 @@ async function processStoredEvent(
   }
 }
 
+/**
+ * A transaction whose COMMIT does not wait for its WAL flush (synchronous_commit off, this
+ * transaction only): an event's writes are small and many, and a flush per event capped the rate.
+ * Nothing acknowledged can be lost by it. The receiver's insert, which the 2xx to Pluggy rests on,
+ * stays synchronous. And the job that asked for this processing is completed afterwards by a
+ * synchronous commit, which flushes the WAL up to its own record — this transaction's included,
+ * as WAL is flushed in order. So after a crash either both survive, or the job is still active
+ * and runs again, finding the event as it was (its effects are idempotent per event).
+ */
+async function withAsyncCommit<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    // One round trip: BEGIN and the SET travel as one simple-protocol query.
+    await client.query('BEGIN; SET LOCAL synchronous_commit = off');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch((e: Error) => {
+      broken = e;
+    });
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
+
 export type WebhookWorkerOptions = {
-  /** Events processed at once by this process. Default 8 (the service sizes it from SYNC_CONCURRENCY). */
+  /** Events processed at once by this process. Default 16 (the service sizes it from SYNC_CONCURRENCY). */
   concurrency?: number;
   /** Most jobs taken per fetch. Default 50. */
   batchSize?: number;
@@ -135,6 +163,8 @@ export type WebhookWorkerOptions = {
   /** When to queue again events whose retries ran out (src/webhooks/redrive.ts); false = never. */
   redriveCron?: string | false;
 };
+
+const WAKE_COALESCE_MS = 10;
 
 /** Stops fetching, waits (bounded) for the events in flight; `wake()` says new events are stored. */
 export type WebhookWorker = (() => Promise<void>) & { wake(): void };
@@ -156,7 +186,7 @@ export async function startWebhookWorker(
 ): Promise<WebhookWorker> {
   const { boss, logger } = deps;
   const queue = QUEUES.webhookEvent;
-  const concurrency = Math.max(1, opts.concurrency ?? 8);
+  const concurrency = Math.max(1, opts.concurrency ?? 16);
   const batchSize = Math.max(1, opts.batchSize ?? 50);
   const pollMs = Math.max(100, (opts.pollingIntervalSeconds ?? 2) * 1000);
   const shutdownTimeoutMs = opts.shutdownTimeoutMs ?? 25_000;
@@ -310,5 +340,15 @@ export async function startWebhookWorker(
     })();
     return stopped;
   };
-  return Object.assign(stop, { wake: () => wakeIf('empty') });
+  // Deliveries arrive one by one; a fetch per delivery would cost more than the events. A wake
+  // waits a few milliseconds so the deliveries of a burst share one fetch.
+  let wakeTimer: NodeJS.Timeout | undefined;
+  const wake = () => {
+    if (wakeTimer || sleeping?.reason !== 'empty') return;
+    wakeTimer = setTimeout(() => {
+      wakeTimer = undefined;
+      wakeIf('empty');
+    }, WAKE_COALESCE_MS);
+  };
+  return Object.assign(stop, { wake });
 }
