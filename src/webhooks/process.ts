@@ -193,11 +193,14 @@ export async function startWebhookWorker(
 
   const inFlight = new Map<string, Promise<void>>();
   let stopping = false;
-  // Why the loop sleeps: no jobs left (woken by new events or the poll) or no room (woken by a finish).
-  let sleeping: { reason: 'empty' | 'full'; wake(): void } | undefined;
-  const wakeIf = (reason: 'empty' | 'full' | 'any') => {
-    if (sleeping && (reason === 'any' || sleeping.reason === reason)) sleeping.wake();
-  };
+  // Jobs fetched and not started yet. Fetching many at once matters: pg-boss's fetch sorts every
+  // waiting job of the queue, so its cost grows with the backlog, and one fetch per finished event
+  // made a backlog of 10 000 crawl.
+  const buffer: PgBoss.JobWithMetadata<WebhookEventJob>[] = [];
+  // The last fetch found fewer jobs than asked: no fetching again until news (a wake or the poll).
+  let queueEmpty = false;
+  let sleeping: (() => void) | undefined;
+  const wakeLoop = () => sleeping?.();
 
   // Finished jobs are completed together: one statement per burst instead of one per event.
   let toComplete: string[] = [];
@@ -258,52 +261,54 @@ export async function startWebhookWorker(
       .catch((err: Error) => logger.error({ err, jobId: job.id }, 'webhook job bookkeeping failed'))
       .finally(() => {
         inFlight.delete(job.id);
-        wakeIf('full');
+        wakeLoop();
       });
     inFlight.set(job.id, p);
   };
 
-  const sleep = (reason: 'empty' | 'full') =>
+  const sleep = () =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(() => done(), pollMs);
+      const timer = setTimeout(() => {
+        queueEmpty = false; // the poll: look again for work nobody told us about
+        done();
+      }, pollMs);
       const done = () => {
         clearTimeout(timer);
         sleeping = undefined;
         resolve();
       };
-      sleeping = { reason, wake: done };
+      sleeping = done;
     });
 
   const loop = (async () => {
     while (!stopping) {
-      const room = concurrency - inFlight.size;
-      if (room <= 0) {
-        await sleep('full');
+      while (inFlight.size < concurrency && buffer.length) run(buffer.shift()!);
+      const held = inFlight.size + buffer.length;
+      const want = Math.min(batchSize, concurrency + batchSize - held);
+      // Fetch when the queue may hold work and a worthwhile batch fits (or nothing is held at all).
+      if (!queueEmpty && want > 0 && (held === 0 || want >= Math.ceil(batchSize / 2))) {
+        let jobs: PgBoss.JobWithMetadata<WebhookEventJob>[];
+        try {
+          jobs = (await boss.fetch<WebhookEventJob>(queue, { batchSize: want, includeMetadata: true })) ?? [];
+        } catch (err) {
+          logger.warn({ err }, 'fetching webhook jobs failed; will try again');
+          queueEmpty = true;
+          await sleep();
+          continue;
+        }
+        buffer.push(...jobs);
+        if (jobs.length < want) queueEmpty = true;
         continue;
       }
-      let jobs: PgBoss.JobWithMetadata<WebhookEventJob>[] = [];
-      try {
-        jobs =
-          (await boss.fetch<WebhookEventJob>(queue, {
-            batchSize: Math.min(room, batchSize),
-            includeMetadata: true,
-          })) ?? [];
-      } catch (err) {
-        logger.warn({ err }, 'fetching webhook jobs failed; will try again');
-        await sleep('empty');
-        continue;
-      }
-      if (stopping) {
-        // Fetched while stopping: hand them straight back (a retry, not a loss).
-        await handBack(
-          jobs.map((j) => j.id),
-          'worker stopping',
-        );
-        break;
-      }
-      for (const job of jobs) run(job);
-      // Fewer than asked: the queue is empty for now.
-      if (jobs.length < Math.min(room, batchSize)) await sleep('empty');
+      await sleep();
+    }
+    // Fetched but never started: back in line at once (cancel + resume keeps them immediately due).
+    const unstarted = buffer.splice(0).map((j) => j.id);
+    if (unstarted.length) {
+      await boss
+        .cancel(queue, unstarted)
+        .then(() => boss.resume(queue, unstarted))
+        .catch((err: Error) => logger.warn({ err }, 'could not hand back unstarted webhook jobs'));
     }
   })();
 
@@ -322,7 +327,7 @@ export async function startWebhookWorker(
   const stop = () => {
     stopped ??= (async () => {
       stopping = true;
-      wakeIf('any');
+      wakeLoop();
       for (const id of ids) await boss.offWork({ id });
       await loop;
       const left = await settledWithin([...inFlight.values()], shutdownTimeoutMs);
@@ -344,10 +349,11 @@ export async function startWebhookWorker(
   // waits a few milliseconds so the deliveries of a burst share one fetch.
   let wakeTimer: NodeJS.Timeout | undefined;
   const wake = () => {
-    if (wakeTimer || sleeping?.reason !== 'empty') return;
+    if (wakeTimer) return;
     wakeTimer = setTimeout(() => {
       wakeTimer = undefined;
-      wakeIf('empty');
+      queueEmpty = false;
+      wakeLoop();
     }, WAKE_COALESCE_MS);
   };
   return Object.assign(stop, { wake });
