@@ -256,11 +256,13 @@ async function main() {
       `${total} deliveries per round (45 % item/deleted, 45 % connector/status_updated, 10 % ignored types),`,
       `50 in flight from a separate process. processed/s counts the handled events (the ignored ones are`,
       `settled by the receiver and never queued): live from the first ack, backlog from the worker's start,`,
-      `to the last processed_at. Latency: ack → processed_at, handled events only. Worker: concurrency`,
-      `${concurrency} (the service's default at SYNC_CONCURRENCY=2), commits without waiting for their WAL flush (see process.ts), 50 jobs per fetch, one info log line`,
-      `per event; pool of 30. PostgreSQL ${pgVersion} on 127.0.0.1; ${cores} × ${cpu}, Node ${process.version}.`,
+      `to the last processed_at. Latency: ack → processed_at, handled events only. Worker: ${concurrency} events`,
+      `in flight (the service's default at SYNC_CONCURRENCY=2), up to 50 jobs per fetch, commits that do not`,
+      `wait for their WAL flush (src/webhooks/process.ts says why that is safe), one info log line per event;`,
+      `pool of 30. PostgreSQL ${pgVersion} on 127.0.0.1; ${cores} × ${cpu}, Node ${process.version}.`,
       `1-minute load average at the start of each round: ${loads.join(', ')} — the machine was shared with`,
-      `other work (other benchmarks and test suites) competing for the same ${cores} cores.`,
+      `other work (other helpers' test suites and benchmarks) competing for the same ${cores} cores; compare`,
+      `with the receiver's own acks/s on a quiet machine (bench/results/webhooks.md) to judge the slowdown.`,
     ].join('\n');
     const report = `# Webhook event processing benchmark\n\n${table}\n\n${setup}\n\nRun: ${new Date().toISOString()}\n`;
     process.stdout.write(`\n${table}\n\n${setup}\n`);
