@@ -2,10 +2,12 @@
  * The service, wired: database → (local sandbox) → Pluggy client → job queue and workers → HTTP.
  * The only module that knows every capability; each capability knows only its own dependencies.
  */
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { openDatabase, type OpenDatabase } from './db/open.ts';
 import { apiRoutes } from './http/routes/api.ts';
+import { postgresRateGate } from './db/queries/rateBudget.ts';
 import { buildServer } from './http/server.ts';
 import type { Logger } from './log.ts';
 import { pluggyClientFromConfig } from './pluggy/fromConfig.ts';
@@ -54,21 +56,35 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
         port: config.sandboxPort,
         clientId: config.pluggy.clientId,
         clientSecret: config.pluggy.clientSecret,
+        // Beside the embedded database, the sandbox's items and scenario changes survive a restart as
+        // they would at Pluggy (that database keeps them too). With DATABASE_URL (tests, a shared
+        // server) the sandbox starts fresh: a file under a shared data dir would mix runs.
+        ...(config.databaseUrl ? {} : { stateFile: join(config.dataDir, 'sandbox-state.json') }),
         logger: logger.child({ component: 'sandbox' }),
       });
       stops.push(() => sandbox!.close());
       baseUrl = sandbox.url;
     }
-    const pluggy = pluggyClientFromConfig(config, baseUrl, logger);
+    // Pluggy's rate limits hold per source IP: every process sharing this database shares one budget.
+    const pluggy = pluggyClientFromConfig(config, baseUrl, logger, postgresRateGate(db.pool));
     if (!sandbox) await checkPluggyCredentials(pluggy, logger);
 
     const boss = await startBoss(db.url, logger);
-    stops.push(() => boss.stop({ graceful: true, wait: true, timeout: 10_000 }));
+    // The workers below already waited SHUTDOWN_TIMEOUT_SECONDS; pg-boss then hands back at once
+    // what still runs (its minimum wait, 1 s), so stopping stays inside a platform's grace period.
+    stops.push(() => boss.stop({ graceful: true, wait: true, timeout: 1_000 }));
     const deps = { pool: db.pool, pluggy, boss, logger, config };
     const stopSync = await startSyncWorkers(deps);
-    stops.push(stopSync);
-    const stopWebhooks = await startWebhookWorker(deps);
-    stops.push(stopWebhooks);
+    let stopWebhooks: (() => Promise<void>) | undefined;
+    // Both wait out the same grace period side by side, not one after the other.
+    stops.push(() => Promise.all([stopSync(), stopWebhooks?.()]));
+    const webhookWorker = await startWebhookWorker(deps, {
+      // Events are a few small writes each (some need one Pluggy call), so their rate is bound by
+      // round trips, not CPU: 16 in flight at the default sync concurrency (bench/processing.ts).
+      concurrency: 8 * config.sync.concurrency,
+      shutdownTimeoutMs: config.shutdownTimeoutSeconds * 1000,
+    });
+    stopWebhooks = webhookWorker;
 
     const http = await buildServer({
       logger,
@@ -76,13 +92,21 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       limits: config.http,
       secretPathPrefixes: [WEBHOOK_PATH],
       plugins: [
-        webhookRoutes({
-          pool: db.pool,
-          boss,
-          secret: config.webhookSecret,
-          ...(config.previousWebhookSecret ? { previousSecret: config.previousWebhookSecret } : {}),
-          logger,
-        }),
+        async (app) => {
+          // A stored delivery wakes the webhook worker now instead of at its next poll.
+          app.addHook('onResponse', async (_req, reply) => {
+            if (reply.statusCode === 200) webhookWorker.wake();
+          });
+          await app.register(
+            webhookRoutes({
+              pool: db.pool,
+              boss,
+              secret: config.webhookSecret,
+              ...(config.previousWebhookSecret ? { previousSecret: config.previousWebhookSecret } : {}),
+              logger,
+            }),
+          );
+        },
         apiRoutes({ pool: db.pool, pluggy, boss, logger, config }),
       ],
     });

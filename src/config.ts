@@ -75,6 +75,8 @@ const EnvSchema = z.object({
   SYNC_STALE_AFTER_HOURS: int(24, 1, 24 * 30),
   // Bounded so the pool it implies (db/open.ts poolSizeFor: 8 × this + 14) fits PostgreSQL's default 100.
   SYNC_CONCURRENCY: int(2, 1, 8),
+  // Under a platform's kill grace period (often 30 s): what is still running then is recovered by the job leases.
+  SHUTDOWN_TIMEOUT_SECONDS: int(25, 1, 600),
 });
 
 /**
@@ -122,6 +124,8 @@ export type Config = {
   metricsToken: string | undefined;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   sync: { staleAfterHours: number; concurrency: number };
+  /** How long stopping waits for running jobs before leaving them to recovery (src/sync/leases.ts). */
+  shutdownTimeoutSeconds: number;
 };
 
 export class ConfigError extends Error {
@@ -188,5 +192,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsToken: e.METRICS_TOKEN,
     logLevel: e.LOG_LEVEL,
     sync: { staleAfterHours: e.SYNC_STALE_AFTER_HOURS, concurrency: e.SYNC_CONCURRENCY },
+    shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT_SECONDS,
   };
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 const BENCHES: Record<string, string> = {
   backfill: 'bench/backfill.ts',
   webhooks: 'bench/webhooks.ts',
+  processing: 'bench/processing.ts',
 };
 
 export async function run(argv: string[]): Promise<void> {

@@ -371,8 +371,13 @@ describe('retries', () => {
     expect(h.server.requests('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1')).toHaveLength(1);
   });
 
-  it('times out a stalled request and reports unavailable', async () => {
-    const h = await harness({ timeoutMs: 100, maxAttempts: 2 });
+  // Timeouts here are generous (seconds, not milliseconds): on a loaded machine /auth itself may
+  // take a few hundred ms, and a short timeout would then fail the wrong request. Only the
+  // hanging route can reach the timeout; what is asserted is the outcome, never the elapsed time.
+  const STALL_TIMEOUT_MS = 2_000;
+
+  it('times out a stalled request and reports unavailable', { timeout: 60_000 }, async () => {
+    const h = await harness({ timeoutMs: STALL_TIMEOUT_MS, maxAttempts: 2 });
     h.server.on('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1', { hang: true });
 
     const err = await caught(h.client.getAccount('a1a1a1a1-0000-4000-8000-0000000000a1'));
@@ -382,8 +387,10 @@ describe('retries', () => {
     expect(h.server.requests('GET /accounts/a1a1a1a1-0000-4000-8000-0000000000a1')).toHaveLength(2);
   });
 
-  it('does not resend a create after a 5xx, a timeout or a dropped connection', async () => {
-    const h = await harness({ timeoutMs: 100 });
+  it('does not resend a create after a 5xx, a timeout or a dropped connection', {
+    timeout: 60_000,
+  }, async () => {
+    const h = await harness({ timeoutMs: STALL_TIMEOUT_MS });
     const input = { connectorId: 2, parameters: { user: 'user-ok', password: 'password-ok' } };
 
     h.server.queue('POST /items', {
@@ -795,8 +802,11 @@ describe('request shapes', () => {
 });
 
 describe('secrets', () => {
-  it('never puts the client secret, an API key or a connect token in an error or a log line', async () => {
-    const h = await harness({ timeoutMs: 100, maxAttempts: 2 });
+  it('never puts the client secret, an API key or a connect token in an error or a log line', {
+    timeout: 60_000,
+  }, async () => {
+    // Generous: only the hanging route may time out, never /auth on a loaded machine.
+    const h = await harness({ timeoutMs: 2_000, maxAttempts: 2 });
     const connectToken = fakeApiKey(500, 1800);
     const echo = (req: RecordedRequest) =>
       `key ${h.keyOf(req)} secret ${CLIENT_SECRET} token ${connectToken} raw-key ${h.issued[0]?.split('.')[1]}`;

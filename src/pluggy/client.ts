@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { createRequestSender } from './http.ts';
+import type { RateBudget, RateGate } from './rateGate.ts';
 import { accountsResource } from './resources/accounts.ts';
 import { billsResource } from './resources/bills.ts';
 import { categoriesResource } from './resources/categories.ts';
@@ -31,6 +32,10 @@ export type PluggyClientOptions = {
   /** Gets one debug line per HTTP attempt (method, path, status, ms, attempt); never keys or bodies. */
   logger?: Logger;
   fetch?: typeof fetch;
+  /** Rate budget shared with every other client on the same gate (rateGate.ts); default none. */
+  rateGate?: RateGate;
+  /** Budget per scope (tests); default Pluggy's documented limits. */
+  rateBudgetOf?: (scope: string) => RateBudget;
 };
 
 export function createPluggyClient(opts: PluggyClientOptions) {
@@ -46,6 +51,8 @@ export function createPluggyClient(opts: PluggyClientOptions) {
     apiKeyRefreshMarginMs: opts.apiKeyRefreshMarginMs ?? 60_000,
     fetch: opts.fetch ?? globalThis.fetch,
     ...(opts.logger ? { logger: opts.logger } : {}),
+    ...(opts.rateGate ? { rateGate: opts.rateGate } : {}),
+    ...(opts.rateBudgetOf ? { rateBudgetOf: opts.rateBudgetOf } : {}),
   });
   return {
     ...connectorsResource(http),

@@ -8,6 +8,7 @@ import {
   type PluggyErrorCode,
   type PluggyErrorInit,
 } from './errors.ts';
+import { type RateBudget, type RateGate, rateBudgetOf, rateScopeOf } from './rateGate.ts';
 import { fullJitterDelay, parseRetryAfter, sleepAtLeast } from './retryPolicy.ts';
 import { AuthResponseSchema } from './schemas.ts';
 
@@ -28,6 +29,10 @@ export type SenderOptions = {
   apiKeyRefreshMarginMs: number;
   logger?: Logger;
   fetch: typeof fetch;
+  /** Shared rate budget every send passes first (rateGate.ts); none = no gate (CLI, tests). */
+  rateGate?: RateGate;
+  /** Budget per scope; default Pluggy's documented limits (rateBudgetOf). */
+  rateBudgetOf?: (scope: string) => RateBudget;
 };
 
 export type QueryValue = string | number | boolean | readonly string[] | undefined | null;
@@ -202,6 +207,48 @@ export function createRequestSender(opts: SenderOptions): RequestSender {
     return `${baseUrl}${spec.path}${qs ? `?${qs}` : ''}`;
   }
 
+  const budgetOf = opts.rateBudgetOf ?? rateBudgetOf;
+
+  /**
+   * Waits for the shared budget of the request's scope. A wait longer than one call may sleep
+   * (maxRetryAfterMs, or the call's retry budget) ends the call with 'rate-limited' and the wait
+   * in retryAfterMs, so a job steps aside instead of holding a worker — exactly as for Pluggy's
+   * own 429.
+   */
+  async function passGate(spec: RequestSpec, started: number, attempts: number): Promise<void> {
+    const gate = opts.rateGate;
+    if (!gate) return;
+    const scope = rateScopeOf(spec.method, spec.path);
+    const budget = budgetOf(scope);
+    for (;;) {
+      const waitMs = await gate.take(scope, budget);
+      if (waitMs <= 0) return;
+      if (waitMs > opts.maxRetryAfterMs || performance.now() - started + waitMs > opts.maxRetryTimeMs) {
+        throw fail(
+          spec,
+          'rate-limited',
+          `shared rate budget of ${scope} spent; next request in ${waitMs} ms`,
+          {
+            attempts,
+            retryAfterMs: waitMs,
+          },
+        );
+      }
+      await sleepAtLeast(waitMs);
+    }
+  }
+
+  /** A 429 closes the scope for every caller sharing the gate, not only this one. */
+  async function pauseScope(spec: RequestSpec, ms: number): Promise<void> {
+    const gate = opts.rateGate;
+    if (!gate) return;
+    const scope = rateScopeOf(spec.method, spec.path);
+    await gate.pause(scope, ms, budgetOf(scope)).catch((err: Error) => {
+      // The 429 itself is what the caller must see; a failed pause only costs other callers a 429.
+      opts.logger?.warn({ scope, err: { message: err.message } }, 'could not record Pluggy rate-limit pause');
+    });
+  }
+
   async function attemptOnce(spec: RequestSpec, apiKey: string | undefined): Promise<Outcome> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (apiKey !== undefined) headers['x-api-key'] = apiKey;
@@ -252,6 +299,7 @@ export function createRequestSender(opts: SenderOptions): RequestSender {
 
     for (;;) {
       const apiKey = authenticated ? await apiKeys.get() : undefined;
+      await passGate(spec, started, attempts);
       attempts += 1;
       const t0 = performance.now();
       const outcome = await attemptOnce(spec, apiKey);
@@ -326,6 +374,7 @@ export function createRequestSender(opts: SenderOptions): RequestSender {
         // only earns another 429, so a wait beyond our cap or budget ends the call at once and
         // hands the server's figure to the caller (a queue can reschedule the job).
         const retryAfterMs = parseRetryAfter(headers.get('retry-after'));
+        await pauseScope(spec, retryAfterMs ?? 60_000);
         const rateLimited = () =>
           fail(spec, 'rate-limited', describe, {
             ...extra,

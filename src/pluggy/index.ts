@@ -1,5 +1,6 @@
 export { createPluggyClient, type PluggyClient, type PluggyClientOptions } from './client.ts';
 export { PluggyError, type PluggyErrorCode } from './errors.ts';
+export { type RateBudget, type RateGate, rateBudgetOf, rateScopeOf } from './rateGate.ts';
 export type { ConnectorFilters } from './resources/connectors.ts';
 export type { ConnectTokenOptions } from './resources/connectTokens.ts';
 export type { CreateItemInput, UpdateItemInput } from './resources/items.ts';

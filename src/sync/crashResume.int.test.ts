@@ -1,8 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listLeases } from '../db/queries/jobLeases.ts';
 import { getWatermark } from '../db/queries/syncState.ts';
 import { listRuns } from '../db/queries/syncRuns.ts';
 import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
+import { createLogger } from '../log.ts';
+import { type Boss, enqueue, QUEUES, startBoss } from './jobs.ts';
 import {
   createSyncedItem,
   type Harness,
@@ -12,22 +15,32 @@ import {
 } from './testing/harness.ts';
 
 /**
- * A worker killed with SIGKILL in the middle of a backfill (no chance to clean up), then started
- * again, ends in the same state as a backfill that was never interrupted.
+ * Failure drills. A process killed with SIGKILL in the middle of a backfill (no chance to clean
+ * up), then started again, ends in the same state as a backfill that was never interrupted — both
+ * for a sync run by hand and for the service's own job, which must not wait for pg-boss's expiry.
+ *
+ * Bounded but generous: every wait is an expect.poll with a limit far above what an idle machine
+ * needs, so a loaded 2-core machine slows these tests down without failing them.
  */
 
 const PER_ACCOUNT = 4000;
 let h: Harness;
 let clean: TestDatabase;
 
+let boss: Boss;
+const children = new Set<ChildProcess>();
+
 beforeAll(async () => {
   h = await startHarness({ v2PageSize: 100, size: { transactionsPerAccount: PER_ACCOUNT } });
   clean = await createTestDatabase();
-});
+  boss = await startBoss(h.db.url, createLogger('silent'), { schedule: false, max: 2 });
+}, 120_000);
 afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  await boss?.stop({ graceful: false, wait: true, timeout: 5_000 });
   await clean?.drop();
   await h?.close();
-});
+}, 120_000);
 
 type ChildResult = { accounts: { accountId: string; mode: string; fetched: number }[] };
 
@@ -43,6 +56,7 @@ function backfillProcess(
     ['--import', 'tsx', 'src/sync/testing/backfillProcess.ts', databaseUrl, h.sandbox.url, itemId, '500'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  children.add(child);
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => {
@@ -54,7 +68,10 @@ function backfillProcess(
   const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }>(
     (resolve, reject) => {
       child.on('error', reject);
-      child.on('close', (code, signal) => resolve({ code, signal, out, err }));
+      child.on('close', (code, signal) => {
+        children.delete(child);
+        resolve({ code, signal, out, err });
+      });
     },
   );
   return { child, done };
@@ -88,7 +105,9 @@ async function contents(db: TestDatabase, itemId: string) {
 }
 
 describe('a backfill worker killed with SIGKILL', () => {
-  it('resumes from its last committed batch when restarted and ends like an uninterrupted run', async () => {
+  it('resumes from its last committed batch when restarted and ends like an uninterrupted run', {
+    timeout: 240_000,
+  }, async () => {
     const itemId = await createSyncedItem(h);
     const total = Object.values(truthSnapshot(h.sandbox, itemId)).reduce((n, a) => n + a.count, 0);
     expect(total).toBeGreaterThanOrEqual(3 * PER_ACCOUNT - 10);
@@ -101,14 +120,15 @@ describe('a backfill worker killed with SIGKILL', () => {
       path: '/v2/transactions',
     });
     const first = backfillProcess(h.db.url, itemId);
-    const deadline = Date.now() + 60_000;
-    let committed = 0;
-    while (committed < total * 0.45) {
-      if (first.child.exitCode !== null || Date.now() > deadline)
-        throw new Error('backfill ended before it could be killed');
-      committed = await transactionsIn(h.db, itemId);
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await expect
+      .poll(
+        async () => {
+          if (first.child.exitCode !== null) throw new Error('backfill ended before it could be killed');
+          return transactionsIn(h.db, itemId);
+        },
+        { timeout: 90_000, interval: 20 },
+      )
+      .toBeGreaterThanOrEqual(total * 0.45);
     first.child.kill('SIGKILL');
     const killed = await first.done;
     h.sandbox.admin.removeFault(fault);
@@ -150,5 +170,103 @@ describe('a backfill worker killed with SIGKILL', () => {
     const uninterrupted = await backfillProcess(clean.url, itemId).done;
     expect(uninterrupted.code).toBe(0);
     expect(await contents(h.db, itemId)).toEqual(await contents(clean, itemId));
+  });
+});
+
+/** The service itself (`cli start`) in a process of its own, on the harness's database and sandbox. */
+function serviceProcess(): {
+  child: ChildProcess;
+  ready: Promise<void>;
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; err: string }>;
+} {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      DATABASE_URL: h.db.url,
+      PLUGGY_BASE_URL: h.sandbox.url,
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+    },
+  });
+  children.add(child);
+  let out = '';
+  let err = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('pluggy-bridge is running')) resolve();
+    });
+    child.on('close', () => reject(new Error(`service exited before it was ready:\n${err}`)));
+  });
+  ready.catch(() => {});
+  child.stderr!.on('data', (d) => {
+    err += d;
+  });
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; err: string }>((resolve) => {
+    child.on('close', (code, signal) => {
+      children.delete(child);
+      resolve({ code, signal, err });
+    });
+  });
+  return { child, ready, done };
+}
+
+describe('the service killed with SIGKILL in the middle of a queued backfill', () => {
+  it('retries the job within seconds of coming back, resumes, and reaches the exact truth', {
+    timeout: 300_000,
+  }, async () => {
+    const itemId = await createSyncedItem(h);
+    const truth = truthSnapshot(h.sandbox, itemId);
+    const total = Object.values(truth).reduce((n, a) => n + a.count, 0);
+
+    const first = serviceProcess();
+    await first.ready;
+    const fault = h.sandbox.admin.addFault({
+      kind: 'latency',
+      ms: 4,
+      method: 'GET',
+      path: '/v2/transactions',
+    });
+    const jobId = await enqueue(boss, QUEUES.itemSync, { itemId, reason: 'connected' });
+    expect(jobId).toBeTruthy();
+    await expect
+      .poll(() => transactionsIn(h.db, itemId), { timeout: 120_000, interval: 20 })
+      .toBeGreaterThanOrEqual(total * 0.3);
+    first.child.kill('SIGKILL');
+    expect((await first.done).signal).toBe('SIGKILL');
+    h.sandbox.admin.removeFault(fault);
+
+    // What the dead service left: a job pg-boss still holds active (its expiry is an hour), a run
+    // still 'running', the lease nobody renews any more, part of the rows.
+    expect(await transactionsIn(h.db, itemId)).toBeLessThan(total);
+    expect((await boss.getJobById(QUEUES.itemSync, jobId!))?.state).toBe('active');
+    expect((await listRuns(h.db.pool, { itemId }))[0]).toMatchObject({ status: 'running' });
+    expect((await listLeases(h.db.pool)).map((l) => l.jobId)).toContain(jobId);
+
+    const second = serviceProcess();
+    try {
+      const restarted = Date.now();
+      await second.ready;
+      // The same job, retried and finished: no second job was needed.
+      await expect
+        .poll(async () => (await boss.getJobById(QUEUES.itemSync, jobId!))?.state, {
+          timeout: 60_000 - (Date.now() - restarted),
+          interval: 250,
+        })
+        .toBe('completed');
+      expect(Date.now() - restarted).toBeLessThan(60_000);
+      // Count, cents and ids per account: nothing missing, nothing twice.
+      expect(await storedSnapshot(h.db, itemId)).toEqual(truth);
+      const runs = await listRuns(h.db.pool, { itemId });
+      expect(runs.map((r) => r.status)).toEqual(['succeeded', 'failed']);
+      expect(runs[1]!.error).toMatch(/interrupted|abandoned/);
+      expect(runs.every((r) => r.jobId === jobId)).toBe(true);
+      expect(await listLeases(h.db.pool)).toEqual([]);
+    } finally {
+      second.child.kill('SIGTERM');
+      const stopped = await second.done;
+      expect(stopped.code).toBe(0);
+    }
   });
 });

@@ -54,7 +54,15 @@ export type JobPayloads = {
  * fetch fails the whole batch when the head job's key is busy, stalling every other item.
  */
 const QUEUE_SETTINGS: Record<QueueName, Omit<PgBoss.Queue, 'name'>> = {
-  [QUEUES.webhookEvent]: { policy: 'standard', retryLimit: 8, retryDelay: 2, retryBackoff: true },
+  // Events take milliseconds (at most one Pluggy call, bounded by the client's retry budget), so a
+  // job whose worker died is retried after 5 minutes rather than pg-boss's default 15.
+  [QUEUES.webhookEvent]: {
+    policy: 'standard',
+    retryLimit: 8,
+    retryDelay: 2,
+    retryBackoff: true,
+    expireInSeconds: 300,
+  },
   [QUEUES.itemSync]: {
     policy: 'short',
     retryLimit: 6,

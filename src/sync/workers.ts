@@ -2,6 +2,7 @@ import type PgBoss from 'pg-boss';
 import type { SyncDeps } from './deps.ts';
 import { deleteTransactions } from './deleteTransactions.ts';
 import { ItemBusyError } from './itemLock.ts';
+import { type LeaseOptions, settledWithin, startLeaseKeeper } from './leases.ts';
 import {
   type Boss,
   enqueue,
@@ -24,7 +25,7 @@ import { syncNewTransactions } from './syncNewTransactions.ts';
 export type SyncWorkerDeps = SyncDeps & {
   boss: Boss;
   /** The service passes its whole config; only `sync` is read. */
-  config?: { sync: { staleAfterHours: number; concurrency: number } };
+  config?: { sync: { staleAfterHours: number; concurrency: number }; shutdownTimeoutSeconds?: number };
 };
 
 export type SyncWorkerOptions = {
@@ -40,6 +41,14 @@ export type SyncWorkerOptions = {
   lockWaitMs?: number;
   /** A job that stepped aside is queued again this much later (default 30 s). */
   busyRetrySeconds?: number;
+  /**
+   * How long stop() waits for running jobs (default config SHUTDOWN_TIMEOUT_SECONDS, else 25 s).
+   * What still runs then is left to recovery: its lease goes stale and another process (or this
+   * service restarted) hands the job back to the queue (leases.ts).
+   */
+  shutdownTimeoutMs?: number;
+  /** Heartbeat and reclaim timings of the job leases (leases.ts defaults). */
+  leases?: LeaseOptions;
 };
 
 type Handler<Q extends QueueName> = (
@@ -54,7 +63,9 @@ type Handler<Q extends QueueName> = (
  * job steps aside — queued again a little later (item syncs coalesce into the one already queued)
  * — instead of holding a worker or spending a retry. Any other failure is thrown to pg-boss, which
  * retries with back-off (queue settings in jobs.ts) and finally keeps the job as failed; every
- * attempt is also a failed sync_runs row with its error. Returns a stop function.
+ * attempt is also a failed sync_runs row with its error. Every attempt holds a lease renewed by
+ * this process, so the job of a process that dies is retried within seconds (leases.ts) instead of
+ * after its hour-long expiry. Returns a stop function (bounded: `shutdownTimeoutMs`).
  */
 export async function startSyncWorkers(
   deps: SyncWorkerDeps,
@@ -70,8 +81,10 @@ export async function startSyncWorkers(
     includeMetadata: true as const,
     pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 2,
   };
+  const shutdownTimeoutMs = opts.shutdownTimeoutMs ?? (deps.config?.shutdownTimeoutSeconds ?? 25) * 1000;
   const ids: string[] = [];
   const running = new Set<Promise<void>>();
+  const leases = startLeaseKeeper(deps, opts.leases);
 
   const register = async <Q extends QueueName>(queue: Q, count: number, handle: Handler<Q>) => {
     for (let i = 0; i < count; i++) {
@@ -99,9 +112,12 @@ export async function startSyncWorkers(
     job: PgBoss.JobWithMetadata<JobPayloads[Q]>,
     handle: Handler<Q>,
   ) => {
-    const log = logger.child({ queue, jobId: job.id, itemId: (job.data as { itemId?: string }).itemId });
+    const itemId = (job.data as { itemId?: string }).itemId ?? null;
+    const log = logger.child({ queue, jobId: job.id, itemId: itemId ?? undefined });
     try {
-      await handle(job.data, job.id, { lockWaitMs });
+      await leases.hold({ id: job.id, queue, startedOn: job.startedOn, itemId }, () =>
+        handle(job.data, job.id, { lockWaitMs }),
+      );
     } catch (err) {
       if (err instanceof ItemBusyError) {
         const again = await enqueue(boss, queue, job.data, { startAfter: busyRetrySeconds });
@@ -148,9 +164,15 @@ export async function startSyncWorkers(
   return async () => {
     if (stopped) return;
     stopped = true;
-    // offWork only stops fetching; the jobs already running are awaited here.
+    // offWork only stops fetching; the jobs already running are awaited here, for a bounded time.
     for (const id of ids)
       await boss.offWork({ id }).catch((err: Error) => logger.warn({ err }, 'offWork failed'));
-    await Promise.all(running);
+    const left = await settledWithin([...running], shutdownTimeoutMs);
+    if (left)
+      logger.warn(
+        { jobs: running.size, waitedMs: shutdownTimeoutMs },
+        'sync jobs still running at shutdown; left to recovery (their leases go stale, the jobs are retried and resume from their last batch)',
+      );
+    await leases.stop();
   };
 }

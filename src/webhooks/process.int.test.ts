@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '../config.ts';
+import { postgresRateGate } from '../db/queries/rateBudget.ts';
 import { getEventByEventId } from '../db/queries/webhookEvents.ts';
 import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
 import { createLogger } from '../log.ts';
@@ -93,4 +94,50 @@ describe('webhook worker', () => {
       sandbox.admin.clearFaults();
     });
   }
+
+  it("a 429's Retry-After holds back every event that needs the same endpoint, not only the one that got it", async () => {
+    // As the service wires it: the client's rate gate is shared through the database.
+    const gated: WebhookDeps = {
+      ...deps,
+      pluggy: createPluggyClient({
+        baseUrl: sandbox.url,
+        clientId: SANDBOX_CLIENT_ID,
+        clientSecret: SANDBOX_CLIENT_SECRET,
+        retryBaseDelayMs: 10,
+        rateGate: postgresRateGate(t.pool),
+      }),
+    };
+    const a = await sandbox.admin.createItemNow();
+    const b = await sandbox.admin.createItemNow();
+    sandbox.admin.addFault({
+      kind: 'respond',
+      status: 429,
+      headers: { 'retry-after': '90' },
+      method: 'GET',
+      path: `/items/${a.id}`,
+      times: 1,
+    });
+    const first = randomUUID();
+    await recordWebhookEvent({ pool: t.pool, boss }, { event: 'item/updated', eventId: first, itemId: a.id });
+    const errorOf = async (eventId: string) => (await getEventByEventId(t.pool, eventId))?.error ?? '';
+    const stop = await startWebhookWorker(gated, { pollingIntervalSeconds: 0.5, redriveCron: false });
+    const second = randomUUID();
+    try {
+      await expect.poll(() => errorOf(first), { timeout: 30_000 }).toMatch(/rate-limited/);
+      // Another item, another job, the same endpoint (GET /items/{id}) moments later.
+      await recordWebhookEvent(
+        { pool: t.pool, boss },
+        { event: 'item/updated', eventId: second, itemId: b.id },
+      );
+      stop.wake();
+      await expect.poll(() => errorOf(second), { timeout: 30_000 }).toMatch(/rate-limited/);
+    } finally {
+      await stop();
+      sandbox.admin.clearFaults();
+      await t.pool.query('DELETE FROM pluggy_rate_budget');
+    }
+    // It stepped aside without asking Pluggy: the pause held for it too.
+    expect(sandbox.admin.requests().filter((r) => r.path === `/items/${b.id}`)).toHaveLength(0);
+    expect((await getEventByEventId(t.pool, second))?.outcome).toBe('failed');
+  });
 });

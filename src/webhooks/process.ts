@@ -1,5 +1,5 @@
+import type pg from 'pg';
 import type PgBoss from 'pg-boss';
-import { withTransaction } from '../db/pool.ts';
 import {
   getEventByEventId,
   lockEvent,
@@ -9,6 +9,7 @@ import {
 } from '../db/queries/webhookEvents.ts';
 import { enqueue, QUEUES, rateLimitDelaySeconds, type WebhookEventJob } from '../sync/jobs.ts';
 import { describeError } from '../domain/describeError.ts';
+import { settledWithin } from '../sync/leases.ts';
 import { isHandledEvent } from './events.ts';
 import { HANDLERS } from './handlers/index.ts';
 import { redriveWebhookEvents } from './redrive.ts';
@@ -45,7 +46,27 @@ export async function processWebhookEvent(
   eventId: string,
   opts: { replay?: boolean } = {},
 ): Promise<ProcessOutcome> {
+  const seen: { event?: string; itemId?: string | null } = {};
+  const outcome = await processStoredEvent(deps, eventId, opts, seen);
+  // One line per event, ids only: payloads may hold personal data.
+  deps.logger.info(
+    { event: seen.event, eventId, itemId: seen.itemId ?? undefined, outcome },
+    'webhook event processed',
+  );
+  return outcome;
+}
+
+async function processStoredEvent(
+  deps: WebhookDeps,
+  eventId: string,
+  opts: { replay?: boolean },
+  seen: { event?: string; itemId?: string | null },
+): Promise<ProcessOutcome> {
   const row = await getEventByEventId(deps.pool, eventId);
+  if (row) {
+    seen.event = row.event;
+    seen.itemId = row.itemId;
+  }
   if (!row) {
     deps.logger.warn({ eventId }, 'webhook event to process is not stored');
     return 'missing';
@@ -67,7 +88,7 @@ export async function processWebhookEvent(
   let alreadyDone = false;
   const commit: HandlerContext['commit'] = async (fn) => {
     if (committed) throw new Error(`handler of ${event.event} committed twice`);
-    await withTransaction(deps.pool, async (client) => {
+    await withAsyncCommit(deps.pool, async (client) => {
       const outcome = await lockEvent(client, eventId);
       if (!opts.replay && outcome === 'processed') {
         alreadyDone = true;
@@ -99,80 +120,241 @@ export async function processWebhookEvent(
   }
 }
 
+/**
+ * A transaction whose COMMIT does not wait for its WAL flush (synchronous_commit off, this
+ * transaction only): an event's writes are small and many, and a flush per event capped the rate.
+ * Nothing acknowledged can be lost by it. The receiver's insert, which the 2xx to Pluggy rests on,
+ * stays synchronous. And the job that asked for this processing is completed afterwards by a
+ * synchronous commit, which flushes the WAL up to its own record — this transaction's included,
+ * as WAL is flushed in order. So after a crash either both survive, or the job is still active
+ * and runs again, finding the event as it was (its effects are idempotent per event).
+ */
+async function withAsyncCommit<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    // One round trip: BEGIN and the SET travel as one simple-protocol query.
+    await client.query('BEGIN; SET LOCAL synchronous_commit = off');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch((e: Error) => {
+      broken = e;
+    });
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
+
 export type WebhookWorkerOptions = {
-  /** Events processed at once (each a pg-boss worker polling the queue). Default 2. */
+  /** Events processed at once by this process. Default 16 (the service sizes it from SYNC_CONCURRENCY). */
   concurrency?: number;
-  /** How often an idle worker polls; pg-boss's minimum is 0.5. Default 1. */
+  /** Most jobs taken per fetch. Default 50. */
+  batchSize?: number;
+  /**
+   * How often an idle worker looks for work it was not told about (events stored by another
+   * process, retries coming due). Default 2. Events this process stores wake it at once (`wake`).
+   */
   pollingIntervalSeconds?: number;
+  /** How long stop() waits for events in flight before handing them back to the queue. Default 25 s. */
+  shutdownTimeoutMs?: number;
   /** When to queue again events whose retries ran out (src/webhooks/redrive.ts); false = never. */
   redriveCron?: string | false;
 };
 
+const WAKE_COALESCE_MS = 10;
+
+/** Stops fetching, waits (bounded) for the events in flight; `wake()` says new events are stored. */
+export type WebhookWorker = (() => Promise<void>) & { wake(): void };
+
 /**
- * Consumes the webhook-event queue. Returns a stop function: stops fetching, then waits for the
- * events in flight.
+ * Consumes the webhook-event queue with a loop of its own over pg-boss's public fetch/complete/fail:
+ * up to `concurrency` events in flight, topped up as each one finishes rather than batch by batch
+ * (one slow event — a Pluggy call waiting out a rate limit — holds no others back), jobs fetched
+ * many at a time, and finished jobs completed together. pg-boss's own `work` loop fetches, runs the
+ * whole batch, then sleeps its polling interval even when more jobs wait; at one job per poll that
+ * was 2 events per second.
+ *
+ * A failed event fails its own job (retried with the queue's back-off); a rate-limited one is
+ * queued again after Pluggy's Retry-After. Returns the stop function, with `wake` attached.
  */
 export async function startWebhookWorker(
   deps: WebhookDeps,
   opts: WebhookWorkerOptions = {},
-): Promise<() => Promise<void>> {
-  const ids: string[] = [];
-  const running = new Set<Promise<unknown>>();
-  const handle = async (job: PgBoss.JobWithMetadata<WebhookEventJob>) => {
+): Promise<WebhookWorker> {
+  const { boss, logger } = deps;
+  const queue = QUEUES.webhookEvent;
+  const concurrency = Math.max(1, opts.concurrency ?? 16);
+  const batchSize = Math.max(1, opts.batchSize ?? 50);
+  const pollMs = Math.max(100, (opts.pollingIntervalSeconds ?? 2) * 1000);
+  const shutdownTimeoutMs = opts.shutdownTimeoutMs ?? 25_000;
+
+  const inFlight = new Map<string, Promise<void>>();
+  let stopping = false;
+  // Jobs fetched and not started yet. Fetching many at once matters: pg-boss's fetch sorts every
+  // waiting job of the queue, so its cost grows with the backlog, and one fetch per finished event
+  // made a backlog of 10 000 crawl.
+  const buffer: PgBoss.JobWithMetadata<WebhookEventJob>[] = [];
+  // The last fetch found fewer jobs than asked: no fetching again until news (a wake or the poll).
+  let queueEmpty = false;
+  let sleeping: (() => void) | undefined;
+  const wakeLoop = () => sleeping?.();
+
+  // Finished jobs are completed together: one statement per burst instead of one per event.
+  let toComplete: string[] = [];
+  let completing: Promise<void> | undefined;
+  const flushCompletions = (): Promise<void> => {
+    completing ??= (async () => {
+      while (toComplete.length) {
+        const ids = toComplete;
+        toComplete = [];
+        await boss
+          .complete(queue, ids)
+          .catch((err: Error) => logger.warn({ err, jobs: ids.length }, 'could not complete webhook jobs'));
+      }
+      completing = undefined;
+    })();
+    return completing;
+  };
+
+  const handle = async (job: PgBoss.JobWithMetadata<WebhookEventJob>): Promise<void> => {
     try {
       await processWebhookEvent(deps, job.data.eventId);
+      toComplete.push(job.id);
+      void flushCompletions();
     } catch (err) {
       const waitSeconds = rateLimitDelaySeconds(err);
       if (waitSeconds !== undefined) {
-        await enqueue(deps.boss, QUEUES.webhookEvent, job.data, { startAfter: waitSeconds });
-        deps.logger.warn(
+        await enqueue(boss, queue, job.data, { startAfter: waitSeconds });
+        logger.warn(
           { eventId: job.data.eventId, waitSeconds },
           'Pluggy rate-limited the event; stepped aside',
         );
+        toComplete.push(job.id);
+        void flushCompletions();
         return;
       }
-      // The last attempt leaves the event 'failed' for good (until `webhooks replay`).
+      // The last attempt leaves the event 'failed' for good (until `webhooks replay` or the redrive).
       const final = job.retryCount >= job.retryLimit;
-      deps.logger[final ? 'error' : 'warn'](
+      logger[final ? 'error' : 'warn'](
         { eventId: job.data.eventId, jobId: job.id, attempt: job.retryCount + 1, error: describeError(err) },
         final ? 'webhook event processing failed for good' : 'webhook event processing failed; will retry',
       );
-      throw err;
+      await boss.fail(queue, job.id, { message: describeError(err) });
     }
   };
-  for (let i = 0; i < Math.max(1, opts.concurrency ?? 2); i++) {
-    ids.push(
-      await deps.boss.work<WebhookEventJob>(
-        QUEUES.webhookEvent,
-        { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 1 },
-        async ([job]) => {
-          if (!job) return;
-          const p = handle(job);
-          const settled = p.catch(() => {});
-          running.add(settled);
-          try {
-            await p;
-          } finally {
-            running.delete(settled);
-          }
-        },
+
+  /** Fails jobs we hold but will not finish, so the queue retries them now rather than at expiry. */
+  const handBack = (jobIds: string[], message: string) =>
+    Promise.all(
+      jobIds.map((id) =>
+        boss
+          .fail(queue, id, { message })
+          .catch((err: Error) => logger.warn({ err, jobId: id }, 'could not hand a webhook job back')),
       ),
     );
-  }
+
+  const run = (job: PgBoss.JobWithMetadata<WebhookEventJob>) => {
+    const p = handle(job)
+      .catch((err: Error) => logger.error({ err, jobId: job.id }, 'webhook job bookkeeping failed'))
+      .finally(() => {
+        inFlight.delete(job.id);
+        wakeLoop();
+      });
+    inFlight.set(job.id, p);
+  };
+
+  const sleep = () =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        queueEmpty = false; // the poll: look again for work nobody told us about
+        done();
+      }, pollMs);
+      const done = () => {
+        clearTimeout(timer);
+        sleeping = undefined;
+        resolve();
+      };
+      sleeping = done;
+    });
+
+  const loop = (async () => {
+    while (!stopping) {
+      while (inFlight.size < concurrency && buffer.length) run(buffer.shift()!);
+      const held = inFlight.size + buffer.length;
+      const want = Math.min(batchSize, concurrency + batchSize - held);
+      // Fetch when the queue may hold work and a worthwhile batch fits (or nothing is held at all).
+      if (!queueEmpty && want > 0 && (held === 0 || want >= Math.ceil(batchSize / 2))) {
+        let jobs: PgBoss.JobWithMetadata<WebhookEventJob>[];
+        try {
+          jobs = (await boss.fetch<WebhookEventJob>(queue, { batchSize: want, includeMetadata: true })) ?? [];
+        } catch (err) {
+          logger.warn({ err }, 'fetching webhook jobs failed; will try again');
+          queueEmpty = true;
+          await sleep();
+          continue;
+        }
+        buffer.push(...jobs);
+        if (jobs.length < want) queueEmpty = true;
+        continue;
+      }
+      await sleep();
+    }
+    // Fetched but never started: back in line at once (cancel + resume keeps them immediately due).
+    const unstarted = buffer.splice(0).map((j) => j.id);
+    if (unstarted.length) {
+      await boss
+        .cancel(queue, unstarted)
+        .then(() => boss.resume(queue, unstarted))
+        .catch((err: Error) => logger.warn({ err }, 'could not hand back unstarted webhook jobs'));
+    }
+  })();
+
+  const ids: string[] = [];
   const redriveCron = opts.redriveCron ?? '*/30 * * * *';
   if (redriveCron) {
     ids.push(
-      await deps.boss.work(QUEUES.webhookRedrive, { pollingIntervalSeconds: 30 }, async () => {
+      await boss.work(QUEUES.webhookRedrive, { pollingIntervalSeconds: 30 }, async () => {
         await redriveWebhookEvents(deps);
       }),
     );
-    await deps.boss.schedule(QUEUES.webhookRedrive, redriveCron, {}, { tz: 'UTC' });
+    await boss.schedule(QUEUES.webhookRedrive, redriveCron, {}, { tz: 'UTC' });
   }
-  let stopped = false;
-  return async () => {
-    if (stopped) return;
-    stopped = true;
-    for (const id of ids) await deps.boss.offWork({ id });
-    await Promise.all(running);
+
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= (async () => {
+      stopping = true;
+      wakeLoop();
+      for (const id of ids) await boss.offWork({ id });
+      await loop;
+      const left = await settledWithin([...inFlight.values()], shutdownTimeoutMs);
+      if (left) {
+        // Still running after the grace period: their jobs go back to the queue now (processing is
+        // idempotent per event, so a late finish here and a retry elsewhere cannot apply it twice).
+        const jobIds = [...inFlight.keys()];
+        logger.warn(
+          { jobs: jobIds.length },
+          'webhook events still in flight at shutdown; handed back to the queue',
+        );
+        await handBack(jobIds, 'service stopped before the event finished');
+      }
+      await flushCompletions();
+    })();
+    return stopped;
   };
+  // Deliveries arrive one by one; a fetch per delivery would cost more than the events. A wake
+  // waits a few milliseconds so the deliveries of a burst share one fetch.
+  let wakeTimer: NodeJS.Timeout | undefined;
+  const wake = () => {
+    if (wakeTimer) return;
+    wakeTimer = setTimeout(() => {
+      wakeTimer = undefined;
+      queueEmpty = false;
+      wakeLoop();
+    }, WAKE_COALESCE_MS);
+  };
+  return Object.assign(stop, { wake });
 }
