@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, startApp } from './app.ts';
 import { loadConfig } from './config.ts';
@@ -59,9 +60,9 @@ describe('startApp (local mode)', () => {
         headers: { 'content-type': 'application/json', 'x-webhook-secret': secret },
         body: JSON.stringify({ event: 'payment_intent/completed', eventId }),
       });
-    expect((await deliver('the-previous-webhook-secret', 'rot-1')).status).toBe(200);
-    expect((await deliver('the-current-webhook-secret', 'rot-2')).status).toBe(200);
-    expect((await deliver('some-other-secret-value', 'rot-3')).status).toBe(401);
+    expect((await deliver('the-previous-webhook-secret', randomUUID())).status).toBe(200);
+    expect((await deliver('the-current-webhook-secret', randomUUID())).status).toBe(200);
+    expect((await deliver('some-other-secret-value', randomUUID())).status).toBe(401);
   });
 
   it('stops cleanly: HTTP closed, workers and queue stopped', async () => {
