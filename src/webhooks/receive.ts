@@ -25,7 +25,8 @@ import { toStorableJson } from './payload.ts';
  * cannot be written fails alone, at once. A batch that fails anyway is retried event by event,
  * one after another, so one bad event fails alone — for any failure but an unreachable database:
  * retrying each would only multiply the load on a database already in trouble, and each sender
- * gets the error (503 from the shared mapping, whose test this is) and retries later.
+ * gets the error and retries later. "Unreachable" is the shared mapping's own test
+ * (isDatabaseUnavailable), so exactly the failures answered 503 are the ones not split.
  *
  * Deliveries waiting for a free batch slot are capped (`maxWaiting`): past it a delivery is
  * refused at once with `WebhookReceiverBusy` (503 + Retry-After) rather than held in memory while

@@ -11,7 +11,10 @@ import { secretMatcher } from './secret.ts';
 
 export type WebhookRouteDeps = {
   pool: pg.Pool;
-  /** Checked at start: the webhook-event queue must exist before the receiver takes traffic. */
+  /**
+   * Enqueues each stored event's processing job, in the event's own transaction. Checked at start:
+   * the webhook-event queue must exist before the receiver takes traffic.
+   */
   boss: Boss;
   /** WEBHOOK_SECRET: what deliveries must present. */
   secret: string;

@@ -82,7 +82,7 @@ beforeAll(async () => {
       busyRetrySeconds: 1,
     }),
   );
-});
+}, 180_000); // a sandbox, pg-boss and two workers: slow to start on a loaded machine
 
 afterAll(async () => {
   for (const stop of stops.reverse()) await stop().catch(() => {});

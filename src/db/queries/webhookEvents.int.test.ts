@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../testing.ts';
 import {
+  countEvents,
   getEventByEventId,
+  insertEvents,
   insertEvent,
   listEventsToRedrive,
   markFailed,
@@ -51,6 +53,35 @@ describe('webhook events', () => {
     const results = await Promise.all(Array.from({ length: 5 }, () => insertEvent(t.pool, ev)));
     expect(results.filter((r) => r.inserted)).toHaveLength(1);
     expect(new Set(results.map((r) => r.id)).size).toBe(1);
+  });
+
+  it('insertEvents: one statement for a batch; repeated and already stored eventIds stored once', async () => {
+    const a = delivery();
+    const b = delivery();
+    await insertEvent(t.pool, a);
+    const before = await countEvents(t.pool);
+    const row = (d: ReturnType<typeof delivery>, handled = true) => ({
+      eventId: d.eventId,
+      event: d.event,
+      itemId: d.itemId,
+      raw: JSON.stringify(d.raw),
+      handled,
+    });
+    const c = { ...delivery(), event: 'boleto/updated' };
+    const stored = await insertEvents(t.pool, [row(a), row(b), row(b), row(c, false)]);
+    expect(stored.sort((x, y) => x.eventId.localeCompare(y.eventId))).toEqual(
+      [
+        { eventId: b.eventId, outcome: 'pending' },
+        { eventId: c.eventId, outcome: 'ignored' },
+      ].sort((x, y) => x.eventId.localeCompare(y.eventId)),
+    );
+    expect(await countEvents(t.pool)).toBe(before + 2);
+    expect(await getEventByEventId(t.pool, c.eventId)).toMatchObject({
+      outcome: 'ignored',
+      error: 'event type boleto/updated is not handled',
+      raw: c.raw,
+    });
+    expect(await insertEvents(t.pool, [])).toEqual([]);
   });
 
   it('records outcomes and attempts; unfinished ones are listed for re-enqueueing', async () => {
