@@ -6,6 +6,13 @@ import { createLogger, secretsOf } from '../log.ts';
 export async function run(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, undefined, secretsOf(config));
+  // pg-boss 10's worker neither awaits nor catches its complete/fail calls: a database outage while
+  // a sync job finishes surfaces as an unhandled rejection, and Node's default would end the whole
+  // service over a database blip. Log it and stay up; a job left active is reclaimed by its lease
+  // (src/sync/leases.ts) or expires and is retried.
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: reason }, 'unhandled promise rejection (service kept running)');
+  });
   const app = await startApp(config, logger);
   process.stdout.write(banner(app, config));
 

@@ -98,15 +98,21 @@ export async function pingDatabase(db: Db): Promise<void> {
 /**
  * Runs `fn` inside BEGIN … COMMIT on one client; any throw rolls back and is rethrown. A client
  * whose ROLLBACK itself fails is destroyed rather than returned to the pool.
+ *
+ * `asyncCommit`: this transaction's COMMIT does not wait for its WAL flush (synchronous_commit
+ * off, for this transaction only). Only for writes whose loss in a crash is recovered by something
+ * committed synchronously later — the caller says why at the call site.
  */
 export async function withTransaction<T>(
   pool: pg.Pool,
   fn: (client: pg.PoolClient) => Promise<T>,
+  opts: { asyncCommit?: boolean } = {},
 ): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
-    await client.query('BEGIN');
+    // One round trip either way: BEGIN and the SET travel as one simple-protocol query.
+    await client.query(opts.asyncCommit ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
     const result = await fn(client);
     await client.query('COMMIT');
     return result;

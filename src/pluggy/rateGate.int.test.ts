@@ -72,8 +72,8 @@ describe('rate scopes and budgets', () => {
 
 describe('a rate budget shared through PostgreSQL', () => {
   it('two clients together never send more than the budget allows', async () => {
-    const route = 'GET /accounts/a1';
-    server.on(route, { body: accountPayload({ id: 'a1' }) });
+    const route = 'GET /accounts/a1a1a1a1-0000-4000-8000-000000000001';
+    server.on(route, { body: accountPayload({ id: 'a1a1a1a1-0000-4000-8000-000000000001' }) });
     const before = server.requests(route).length;
     // A burst of 10, then one request a minute: beyond the first 10, every call would have to wait
     // far longer than it may (maxRetryAfterMs), so it ends 'rate-limited' without being sent.
@@ -83,7 +83,10 @@ describe('a rate budget shared through PostgreSQL', () => {
     const b = client(budget, { maxRetryAfterMs: 5_000 });
 
     const outcomes = await settle(
-      Array.from({ length: 15 }, () => [a.getAccount('a1'), b.getAccount('a1')]).flat(),
+      Array.from({ length: 15 }, () => [
+        a.getAccount('a1a1a1a1-0000-4000-8000-000000000001'),
+        b.getAccount('a1a1a1a1-0000-4000-8000-000000000001'),
+      ]).flat(),
     );
 
     const sent = server.requests(route).length - before;
@@ -100,24 +103,26 @@ describe('a rate budget shared through PostgreSQL', () => {
     const budget = () => ({ burst: 100, perMinute: 6000 });
     const a = client(budget, { maxRetryAfterMs: 5_000 });
     const b = client(budget, { maxRetryAfterMs: 5_000 });
-    server.queue('GET /accounts/a2', {
+    server.queue('GET /accounts/a2a2a2a2-0000-4000-8000-000000000002', {
       status: 429,
       headers: { 'retry-after': '90' },
       body: { code: 429, message: 'Too many requests' },
     });
-    server.on('GET /accounts/a3', { body: accountPayload({ id: 'a3' }) });
+    server.on('GET /accounts/a3a3a3a3-0000-4000-8000-000000000003', {
+      body: accountPayload({ id: 'a3a3a3a3-0000-4000-8000-000000000003' }),
+    });
     server.on('GET /connectors', { body: { results: [], page: 1, totalPages: 1, total: 0 } });
 
-    const first = await a.getAccount('a2').catch((e: unknown) => e);
+    const first = await a.getAccount('a2a2a2a2-0000-4000-8000-000000000002').catch((e: unknown) => e);
     expect(first).toMatchObject({ code: 'rate-limited', status: 429, retryAfterMs: 90_000 });
 
     // Another client, another account, same endpoint: refused on our side, never sent.
-    const second = await b.getAccount('a3').catch((e: unknown) => e);
+    const second = await b.getAccount('a3a3a3a3-0000-4000-8000-000000000003').catch((e: unknown) => e);
     expect(second).toBeInstanceOf(PluggyError);
     expect(second).toMatchObject({ code: 'rate-limited' });
     expect((second as PluggyError).retryAfterMs).toBeGreaterThan(60_000);
     expect((second as PluggyError).retryAfterMs).toBeLessThanOrEqual(90_000);
-    expect(server.requests('GET /accounts/a3')).toHaveLength(0);
+    expect(server.requests('GET /accounts/a3a3a3a3-0000-4000-8000-000000000003')).toHaveLength(0);
     // Other endpoints have their own counters at Pluggy, so they are not paused.
     await expect(b.getConnectors()).resolves.toEqual([]);
   });
@@ -126,12 +131,24 @@ describe('a rate budget shared through PostgreSQL', () => {
     const budget = () => ({ burst: 100, perMinute: 6000 });
     const a = client(budget);
     const b = client(budget);
-    server.queue('GET /accounts/a4', { status: 429, headers: { 'retry-after': '2' }, body: { code: 429 } });
-    server.on('GET /accounts/a4', { body: accountPayload({ id: 'a4' }) });
-    server.on('GET /accounts/a5', { body: accountPayload({ id: 'a5' }) });
+    server.queue('GET /accounts/a4a4a4a4-0000-4000-8000-000000000004', {
+      status: 429,
+      headers: { 'retry-after': '2' },
+      body: { code: 429 },
+    });
+    server.on('GET /accounts/a4a4a4a4-0000-4000-8000-000000000004', {
+      body: accountPayload({ id: 'a4a4a4a4-0000-4000-8000-000000000004' }),
+    });
+    server.on('GET /accounts/a5a5a5a5-0000-4000-8000-000000000005', {
+      body: accountPayload({ id: 'a5a5a5a5-0000-4000-8000-000000000005' }),
+    });
 
-    const fromA = a.getAccount('a4');
-    await expect.poll(() => server.requests('GET /accounts/a4').length, { timeout: 20_000 }).toBe(1);
+    const fromA = a.getAccount('a4a4a4a4-0000-4000-8000-000000000004');
+    await expect
+      .poll(() => server.requests('GET /accounts/a4a4a4a4-0000-4000-8000-000000000004').length, {
+        timeout: 20_000,
+      })
+      .toBe(1);
     // Give A's pause a moment to be recorded before B asks (it is written before A sleeps).
     await expect
       .poll(
@@ -142,11 +159,13 @@ describe('a rate budget shared through PostgreSQL', () => {
         },
       )
       .toBe(1);
-    await expect(b.getAccount('a5')).resolves.toMatchObject({ id: 'a5' });
-    await expect(fromA).resolves.toMatchObject({ id: 'a4' });
+    await expect(b.getAccount('a5a5a5a5-0000-4000-8000-000000000005')).resolves.toMatchObject({
+      id: 'a5a5a5a5-0000-4000-8000-000000000005',
+    });
+    await expect(fromA).resolves.toMatchObject({ id: 'a4a4a4a4-0000-4000-8000-000000000004' });
 
-    const refusedAt = server.requests('GET /accounts/a4')[0]!.at;
-    const [bSent] = server.requests('GET /accounts/a5');
+    const refusedAt = server.requests('GET /accounts/a4a4a4a4-0000-4000-8000-000000000004')[0]!.at;
+    const [bSent] = server.requests('GET /accounts/a5a5a5a5-0000-4000-8000-000000000005');
     // A lower bound only: the other client waited at least the pause (a slow machine only adds).
     expect(bSent!.at - refusedAt).toBeGreaterThanOrEqual(1_900);
   });

@@ -1,3 +1,4 @@
+import { withTransaction } from '../db/pool.ts';
 import type pg from 'pg';
 import type PgBoss from 'pg-boss';
 import {
@@ -130,22 +131,7 @@ async function processStoredEvent(
  * and runs again, finding the event as it was (its effects are idempotent per event).
  */
 async function withAsyncCommit<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    // One round trip: BEGIN and the SET travel as one simple-protocol query.
-    await client.query('BEGIN; SET LOCAL synchronous_commit = off');
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch((e: Error) => {
-      broken = e;
-    });
-    throw err;
-  } finally {
-    client.release(broken);
-  }
+  return withTransaction(pool, fn, { asyncCommit: true });
 }
 
 export type WebhookWorkerOptions = {
