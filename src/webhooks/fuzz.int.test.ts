@@ -14,9 +14,9 @@ import { HANDLED_EVENTS } from './events.ts';
 import { startReceiver } from './testing/receiver.ts';
 
 const SECRET = 'fuzz-secret-8d2b71c4';
-// 10,000 bodies took 11–55 s on a shared, loaded 2-core machine: 6,000 keeps the suite well under
-// a minute there.
-const BODIES = 6_000;
+// The reliability issue's figure. 10,000 bodies took 11–55 s on a shared, loaded 2-core machine,
+// hence the generous limit on this one test.
+const BODIES = 10_000;
 /** A failure names its seed: put it here to replay that run exactly. */
 const REPLAY_SEED: number | undefined = undefined;
 const IN_FLIGHT = 50;
@@ -137,5 +137,5 @@ describe('webhook route fuzzing', () => {
     // Still serving after all that.
     const after = await receiver.post(JSON.stringify({ event: 'item/updated', eventId: randomUUID() }));
     expect(after.status).toBe(200);
-  }, 120_000);
+  }, 300_000);
 });
