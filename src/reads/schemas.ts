@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PLUGGY_ID_PATTERN } from '../domain/pluggyId.ts';
 
 /**
  * The shapes every face answers (REST, MCP tools, the Connect page), declared once; the OpenAPI
@@ -173,3 +174,6 @@ export const ConnectorViewSchema = z.object({
   products: z.array(z.string()),
 });
 export type ConnectorView = z.infer<typeof ConnectorViewSchema>;
+
+/** An id of Pluggy's (item, account, transaction) as it arrives in a path, body or filter: a bad one is a 400. */
+export const PluggyIdSchema = z.string().regex(PLUGGY_ID_PATTERN, 'must be a Pluggy id (a UUID)');

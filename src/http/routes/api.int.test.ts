@@ -305,11 +305,14 @@ describe('a person connects a bank and the assistant reads it', () => {
       ['DELETE', `/v1/users/${phone}/items/${b.itemId}`],
       ['POST', `/v1/users/${phone}/connect-links`, { itemId: b.itemId }],
     ] as const;
+    // Well-formed ids that exist nowhere (a malformed one is a 400 before any lookup).
+    const GHOST_ITEM = '00000000-0000-4000-8000-00000000dead';
+    const GHOST_ACCOUNT = '00000000-0000-4000-8000-00000000beef';
     for (const [method, path, body] of notFound) {
       const res = await call(method, path, body);
       const ghost = await call(
         method,
-        path.replace(b.itemId, 'no-such-item').replace(bAccount, 'no-such-acc'),
+        path.replace(b.itemId, GHOST_ITEM).replace(bAccount, GHOST_ACCOUNT),
         body,
       );
       expect(res.status, `${method} ${path}`).toBe(404);

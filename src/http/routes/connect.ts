@@ -10,7 +10,7 @@ import {
   openConnectSession,
   reportConnectedItem,
 } from '../../reads/connect.ts';
-import { AccountViewSchema, ItemViewSchema } from '../../reads/schemas.ts';
+import { AccountViewSchema, ItemViewSchema, PluggyIdSchema } from '../../reads/schemas.ts';
 
 const Link = z
   .string()
@@ -69,7 +69,7 @@ export const connectRoutes =
           tags,
           security: [], // the link is the credential
           summary: 'Report a finished connection: verified at Pluggy, linked, synced at once',
-          body: z.object({ link: Link, itemId: z.string().min(1).max(100) }),
+          body: z.object({ link: Link, itemId: PluggyIdSchema }),
           response: { 202: z.object({ itemId: z.string(), status: z.string() }) },
         },
       },

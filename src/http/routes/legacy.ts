@@ -2,6 +2,7 @@ import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type pg from 'pg';
 import { z } from 'zod';
+import { PluggyIdSchema } from '../../reads/schemas.ts';
 import { pingDatabase } from '../../db/pool.ts';
 import { getItem } from '../../db/queries/items.ts';
 import { AppError } from '../../domain/errors.ts';
@@ -46,7 +47,7 @@ export const legacyRoutes =
       {
         schema: {
           ...schema,
-          body: z.object({ phoneNumber: z.string().max(40), itemId: z.string().min(1).max(100).optional() }),
+          body: z.object({ phoneNumber: z.string().max(40), itemId: PluggyIdSchema.optional() }),
         },
       },
       async (req, reply) => {
@@ -91,7 +92,7 @@ export const legacyRoutes =
     );
     app.get(
       `${PREFIX}/item/:itemId/accounts`,
-      { schema: { ...schema, params: z.object({ itemId: z.string().min(1).max(100) }) } },
+      { schema: { ...schema, params: z.object({ itemId: PluggyIdSchema }) } },
       async (req, reply) => {
         const item = await getItem(pool, req.params.itemId);
         if (!item?.userId || item.deletedAt) {

@@ -309,9 +309,17 @@ describe('the rest of the security surface', () => {
     expect(fd.json().data.person.phone).toBe('+5511955554444');
     const unknown = await http.inject({
       method: 'GET',
-      url: '/api/pluggy-v2/item/no-such/accounts',
+      url: '/api/pluggy-v2/item/00000000-0000-4000-8000-00000000dead/accounts',
       headers: auth,
     });
     expect(unknown.statusCode).toBe(404);
+    // A malformed id never reaches a lookup (nor Pluggy): 400 naming the field.
+    const malformed = await http.inject({
+      method: 'GET',
+      url: '/api/pluggy-v2/item/..%2F/accounts',
+      headers: auth,
+    });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.headers['content-type']).toMatch(/application\/problem\+json/);
   });
 });

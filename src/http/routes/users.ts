@@ -14,6 +14,7 @@ import {
   TransactionViewSchema,
   pageOf,
   type TransactionView,
+  PluggyIdSchema,
 } from '../../reads/schemas.ts';
 import {
   allPersonTransactions,
@@ -25,7 +26,7 @@ import { type ItemActionDeps, deleteItemEverywhere, erasePerson, refreshItem } f
 export type UserRouteDeps = ItemActionDeps & { connect: ConnectDeps; linkRateLimit: object };
 
 const Phone = z.object({ phone: z.string().max(40).describe('any usual writing; normalised to E.164') });
-const PhoneItem = Phone.extend({ itemId: z.string().min(1).max(100) });
+const PhoneItem = Phone.extend({ itemId: PluggyIdSchema });
 const LinkSchema = z.object({ url: z.string(), expiresAt: z.iso.datetime() });
 const tags = ['people'];
 
@@ -87,7 +88,7 @@ export const userRoutes =
           params: Phone,
           body: z
             .object({
-              itemId: z.string().min(1).max(100).optional(),
+              itemId: PluggyIdSchema.optional(),
               expiresInMinutes: z.number().int().min(1).max(MAX_LINK_MINUTES).optional(),
             })
             .default({}),
@@ -144,7 +145,7 @@ export const userRoutes =
       {
         schema: {
           tags,
-          params: Phone.extend({ accountId: z.string().min(1).max(100) }),
+          params: Phone.extend({ accountId: PluggyIdSchema }),
           response: { 200: AccountViewSchema },
         },
       },

@@ -1,14 +1,8 @@
+import { isPluggyId } from '../../domain/pluggyId.ts';
 import { PluggyError } from '../errors.ts';
 
-/**
- * Pluggy's ids (items, accounts, transactions, webhooks, investments, loans, bills…) are UUIDs
- * (docs/pluggy.md). Only the shape is checked, not the RFC version or variant digits: the point is
- * that nothing else — "..", "/", "?" — ever reaches a request path.
- */
-export const PLUGGY_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export const isPluggyId = (value: unknown): boolean =>
-  typeof value === 'string' && PLUGGY_ID_PATTERN.test(value);
+// The rule itself lives in domain/pluggyId.ts, shared with every other edge.
+export { isPluggyId, PLUGGY_ID_PATTERN } from '../../domain/pluggyId.ts';
 
 /**
  * A path segment for the id `value` (named `what` in the error), refused before any request is
