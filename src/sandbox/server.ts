@@ -223,7 +223,9 @@ export function createHttpServer(ctx: SandboxContext, api: Router, admin: Router
     }
   };
 
-  const server = createServer((req, res) => {
+  // Pluggy takes up to 500 transaction ids in one `ids` query (docs/pluggy.md): about 18.5 KB of
+  // URL, past Node's 16 KB default header limit, which would answer 431 where Pluggy answers 200.
+  const server = createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => {
     void handle(req, res);
   });
   server.keepAliveTimeout = 30_000;
