@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '../config.ts';
@@ -103,6 +104,19 @@ describe('Pluggy client against the sandbox', () => {
         .sort(),
     );
     await expect(client.getTransaction(sample[0]!.id)).resolves.toMatchObject({ id: sample[0]!.id });
+  });
+
+  it('asks for 500 transaction ids in one query, as Pluggy allows (a URL of about 18.5 KB)', async () => {
+    const [account] = await client.getAccounts(item.id);
+    const own: string[] = [];
+    for await (const page of client.transactionPages(account!.id)) own.push(...page.map((t) => t.id));
+    const ids = [...own.slice(0, 500)];
+    while (ids.length < 500) ids.push(randomUUID());
+    sb.admin.resetRequests();
+    const found = await client.getTransactionsByIds(account!.id, ids);
+    expect(found.map((t) => t.id).sort()).toEqual(own.slice(0, 500).sort());
+    const calls = sb.admin.requests().filter((r) => r.path.startsWith('/v2/transactions'));
+    expect(calls.every((r) => r.status === 200)).toBe(true);
   });
 
   it('reads identity, investments with their transactions, loans, bills and categories', async () => {
