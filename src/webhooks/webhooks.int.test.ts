@@ -345,7 +345,7 @@ describe('processing', () => {
       const [row] = await eventRow(eventId);
       return row?.outcome === 'failed' ? row : undefined;
     });
-    // describeError's format (src/sync/runRecord.ts), shared with sync runs: `Name [code]: message`.
+    // describeError's format (src/domain/describeError.ts), shared with sync runs: `Name [code]: message`.
     expect(failed.error).toMatch(/PluggyError \[unavailable\]/);
     await eventually(
       'the retry processed',

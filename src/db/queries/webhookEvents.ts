@@ -151,7 +151,7 @@ export async function lockEvent(client: pg.PoolClient, eventId: string): Promise
  * Events whose job retries ran out, oldest first (src/webhooks/redrive.ts queues them again):
  * pending or failed, received before `olderThan`, tried fewer than `maxAttempts` times, of a type
  * in `handledEvents`, not judged unprocessable, and with no job of theirs still queued or running
- * in `queue`. "Unprocessable" is told by the `error` text: describeError (src/sync/runRecord.ts)
+ * in `queue`. "Unprocessable" is told by the `error` text: describeError (src/domain/describeError.ts)
  * starts it with the error's name, `UnprocessableWebhookEvent: <message>`.
  */
 export async function listEventsToRedrive(
