@@ -456,3 +456,122 @@ export async function searchTransactionsByUser(
   const last = rows.at(-1);
   return { rows, nextCursor: res.rows.length > limit && last ? encodeCursor(last) : null };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Answers (summaries, cash flow): every row of a person classified once, in SQL, summed as numeric.
+// The rules (docs/pluggy.md#amount-sign-and-type, #transaction-fields, #categories):
+// - direction from `type`, never the sign (card purchases are positive DEBITs, card refunds and
+//   bill payments negative CREDITs), so every figure uses abs() of the amount;
+// - the amount counted is in the account's currency (`amount_in_account_currency` when Pluggy
+//   sends one, i.e. a foreign purchase);
+// - `transfer`: a move between the person's own accounts (same-person transfer group 04, and the
+//   credit card payment 05100000 seen from checking and from the card), reported apart;
+// - `refund`: a CREDIT on a card, or a CREDIT on a bank account whose category is a spending
+//   category (not income 01, investments 03, transfers 05, other 99, none): it lowers its
+//   category's spending; every other CREDIT is `income`, every other DEBIT `spending`;
+// - the day: Pluggy's calendar dates are midnight UTC and are taken as they are; a date with a
+//   time of day is read in São Paulo time;
+// - a PENDING row is counted (and marked) unless a POSTED row that replaced it is stored too
+//   (same account, type and amount, same bank id or description, dated within days, created later):
+//   our sync deletes a restated row, this only guards the window before that deletion lands;
+// - the category is the person's correction, else their rule for the merchant or description,
+//   else Pluggy's.
+// ---------------------------------------------------------------------------------------------
+
+/** The effective category id of `t` for user `$1` (correction, rule by merchant, by description, Pluggy's). */
+const EFFECTIVE_CATEGORY = `coalesce(
+    (SELECT cc.category_id FROM category_corrections cc WHERE cc.transaction_id = t.id),
+    (SELECT cr.category_id FROM category_rules cr WHERE cr.user_id = $1::uuid
+       AND cr.match_key = 'm:' || coalesce(t.merchant_cnpj, lower(t.merchant_name))),
+    (SELECT cr.category_id FROM category_rules cr WHERE cr.user_id = $1::uuid
+       AND cr.match_key = 'd:' || lower(t.description)),
+    t.category_id)`;
+
+const LOCAL_DAY = `(CASE WHEN t.date = date_trunc('day', t.date, 'UTC') THEN (t.date AT TIME ZONE 'UTC')::date
+    ELSE (t.date AT TIME ZONE 'America/Sao_Paulo')::date END)`;
+
+const REPLACED_PENDING = `(t.status = 'PENDING' AND EXISTS (
+    SELECT 1 FROM transactions p
+    WHERE p.account_id = t.account_id AND p.id <> t.id AND p.status = 'POSTED' AND p.type = t.type
+      AND p.amount = t.amount AND p.pluggy_created_at >= t.pluggy_created_at
+      AND p.date BETWEEN t.date - interval '7 days' AND t.date + interval '15 days'
+      AND (p.provider_id = t.provider_id
+           OR ((p.provider_id IS NULL OR t.provider_id IS NULL)
+               AND lower(coalesce(p.description, '')) = lower(coalesce(t.description, ''))))))`;
+
+/**
+ * The classified rows of user `$1` whose local day falls in [`$2`, `$3`] (dates). The time range
+ * pre-filter is wide enough for both readings of a date (UTC midnight, or São Paulo at UTC-3/-2)
+ * and lets PostgreSQL walk the (account_id, date) index; the exact day test follows.
+ */
+function answerRowsSql(extraColumns = ''): string {
+  return `WITH acc AS (
+    SELECT a.id, a.type AS account_type FROM items i JOIN accounts a ON a.item_id = i.id
+    WHERE i.user_id = $1::uuid AND i.deleted_at IS NULL
+  ), base AS (
+    SELECT t.id, t.account_id, acc.account_type, t.type, t.status,
+      abs(coalesce(t.amount_in_account_currency, t.amount)) AS amt,
+      ${LOCAL_DAY} AS day,
+      ${EFFECTIVE_CATEGORY} AS category_id,
+      ${REPLACED_PENDING} AS replaced${extraColumns}
+    FROM acc JOIN transactions t ON t.account_id = acc.id
+    WHERE t.date >= $2::date::timestamp AT TIME ZONE 'UTC'
+      AND t.date < ($3::date + 1)::timestamp AT TIME ZONE 'UTC' + interval '4 hours'
+  ), rows AS (
+    SELECT b.*,
+      CASE
+        WHEN b.category_id LIKE '04%' OR b.category_id = '05100000' THEN 'transfer'
+        WHEN b.type = 'DEBIT' THEN 'spending'
+        WHEN b.account_type = 'CREDIT' THEN 'refund'
+        WHEN b.category_id IS NOT NULL AND b.category_id <> '99999999'
+          AND left(b.category_id, 2) NOT IN ('01', '03', '05') THEN 'refund'
+        ELSE 'income'
+      END AS kind,
+      CASE WHEN b.category_id ~ '^[0-9]{8,9}$' AND b.category_id <> '99999999'
+        THEN left(b.category_id, 2) || '000000' ELSE '99999999' END AS top_id
+    FROM base b
+    WHERE b.day BETWEEN $2::date AND $3::date AND NOT b.replaced
+  )`;
+}
+
+export type CategorySpendingRow = {
+  /** Top-level category id ('99999999' for rows without a category). */
+  topId: string;
+  /** Spending minus refunds, exact numeric as text. */
+  amount: string;
+  /** Rows counted (spending and refunds). */
+  count: number;
+  /** amount / total spending, 4 decimals; '0' when the total is not positive. */
+  share: string;
+  /** Spending per subcategory id inside this group (the effective id, or the group itself). */
+  subcategories: Array<{ categoryId: string; amount: string; count: number }>;
+};
+
+/** Spending per top-level category of user `userId` over local days [from, to], largest first. */
+export async function spendingByTopCategory(
+  db: Db,
+  userId: string,
+  from: string,
+  to: string,
+): Promise<CategorySpendingRow[]> {
+  const res = await db.query<CategorySpendingRow>(
+    `${answerRowsSql()},
+    sub AS (
+      SELECT top_id, coalesce(category_id, '99999999') AS category_id,
+        sum(CASE WHEN kind = 'spending' THEN amt ELSE -amt END) AS amount, count(*)::int AS count
+      FROM rows WHERE kind IN ('spending', 'refund') GROUP BY 1, 2
+    ), top AS (
+      SELECT top_id, sum(amount) AS amount, sum(count)::int AS count,
+        jsonb_agg(jsonb_build_object('categoryId', category_id, 'amount', amount::text, 'count', count)
+          ORDER BY amount DESC, category_id) AS subcategories
+      FROM sub GROUP BY top_id
+    ), total AS (SELECT sum(amount) AS total FROM top)
+    SELECT top.top_id AS "topId", top.amount::text AS amount, top.count,
+      CASE WHEN total.total > 0 THEN round(top.amount / total.total, 4)::text ELSE '0' END AS share,
+      top.subcategories
+    FROM top CROSS JOIN total
+    ORDER BY top.amount DESC, top.top_id`,
+    [userId, from, to],
+  );
+  return res.rows;
+}
