@@ -4,7 +4,9 @@ import { upsertItemFromPluggy } from '../../db/queries/items.ts';
 import { type PluggyTransactionIn, upsertTransactions } from '../../db/queries/transactions.ts';
 import { createTestDatabase, type TestDatabase } from '../../db/testing.ts';
 import { ensurePerson } from '../people.ts';
+import { cashFlow } from './cashFlow.ts';
 import { spendingByCategory } from './spending.ts';
+import { monthlySummary } from './summary.ts';
 
 let t: TestDatabase;
 let user: string;
@@ -135,5 +137,36 @@ describe('spendingByCategory', () => {
     expect(await spendingByCategory(t.pool, other, { from: '2026-02-01', to: '2026-02-28' }, 'pt')).toEqual(
       [],
     );
+  });
+});
+
+describe('monthlySummary and cashFlow', () => {
+  it('income, spending, net and transfers apart, equal to the sums of their parts', async () => {
+    const s = await monthlySummary(t.pool, user, { month: '2026-02', lang: 'pt', today: '2026-03-10' });
+    expect(s.income).toBe('5000.00');
+    expect(s.spending).toBe('468.90');
+    expect(s.net).toBe('4531.10');
+    expect(s.transfers).toMatchObject({ in: '900.00', out: '1200.00', count: 3 });
+    expect(s.pendingCount).toBe(1);
+    const sub = s.categories.find((c) => c.categoryId === '08000000')?.subcategories;
+    expect(sub?.map((x) => [x.categoryId, x.amount])).toEqual([
+      ['08010000', '150.00'],
+      ['08020000', '33.33'],
+      ['08090000', '-5.25'],
+    ]);
+    expect(s.topMerchants[0]).toMatchObject({ amount: '200.00' });
+    // Current balances 1000 (checking) and 500 owed (card); February's end undoes March's rows.
+    const chk = s.balances.find((b) => b.accountId === 'chk');
+    expect(chk).toMatchObject({ date: '2026-02-28', balance: '1999.00' });
+  });
+
+  it('cash flow: every month, zeros where nothing moved', async () => {
+    const cf = await cashFlow(t.pool, user, { months: 3, lang: 'pt', until: '2026-03' });
+    expect(cf.months.map((m) => [m.month, m.income, m.spending, m.net])).toEqual([
+      ['2026-01', '0.00', '0.00', '0.00'],
+      ['2026-02', '5000.00', '468.90', '4531.10'],
+      ['2026-03', '0.00', '999.00', '-999.00'],
+    ]);
+    expect(cf.totals).toEqual({ income: '5000.00', spending: '1467.90', net: '3532.10' });
   });
 });
