@@ -161,7 +161,8 @@ export function buildWeb() {
     const gzipped = js.reduce((sum, f) => sum + gzipSync(readFileSync(f), { level: 9 }).length, 0);
     const kb = (gzipped / 1024).toFixed(1);
     process.stderr.write(`Connect page: ${js.length} JavaScript file(s), ${kb} KB gzipped (budget 200 KB)\n`);
-    if (gzipped > WEB_JS_BUDGET_BYTES) throw new Error(`the Connect page's JavaScript is ${kb} KB gzipped, over 200 KB`);
+    if (gzipped > WEB_JS_BUDGET_BYTES)
+      throw new Error(`the Connect page's JavaScript is ${kb} KB gzipped, over 200 KB`);
     writeFileSync(path.join(next, '.built'), `${new Date().toISOString()}\n`);
     const old = path.join(WEB, `dist.old-${process.pid}`);
     if (existsSync(WEB_DIST)) renameSync(WEB_DIST, old);

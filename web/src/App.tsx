@@ -32,7 +32,10 @@ type Phase =
 
 /** What the widget's callbacks last told us, shown beside it (and announced). */
 type Notice =
-  | { tone: 'info'; key: 'openingConnect' | 'connectOpen' | 'submitted' | 'loggedIn' | 'userAction' | 'oauth' }
+  | {
+      tone: 'info';
+      key: 'openingConnect' | 'connectOpen' | 'submitted' | 'loggedIn' | 'userAction' | 'oauth';
+    }
   | { tone: 'info'; key: 'selected'; name: string }
   | { tone: 'error'; key: 'wrongCredentials' | 'consentDenied' }
   | { tone: 'error'; key: 'connectError'; detail: string };
@@ -141,7 +144,11 @@ export function App() {
         await reportItem(link, itemId);
       } catch (err) {
         const reason = failureOf(err);
-        setPhase({ kind: 'failed', reason: reason === 'tokenFailed' ? 'reportFailed' : reason, retry: () => void follow(itemId) });
+        setPhase({
+          kind: 'failed',
+          reason: reason === 'tokenFailed' ? 'reportFailed' : reason,
+          retry: () => void follow(itemId),
+        });
         return;
       }
       const began = Date.now();
@@ -175,7 +182,9 @@ export function App() {
     markLoaded();
     switch (payload.event) {
       case 'SELECTED_INSTITUTION':
-        setNotice(payload.connector ? { tone: 'info', key: 'selected', name: String(payload.connector.name) } : null);
+        setNotice(
+          payload.connector ? { tone: 'info', key: 'selected', name: String(payload.connector.name) } : null,
+        );
         break;
       case 'SUBMITTED_LOGIN':
       case 'SUBMITTED_MFA':
@@ -291,16 +300,30 @@ export function App() {
     <>
       <header className="bar">
         <span className="brand">{t.title}</span>
-        <button type="button" className="link-btn" onClick={toggleLang} aria-label={t.switchToLabel} lang={lang === 'pt' ? 'en' : 'pt-BR'}>
+        <button
+          type="button"
+          className="link-btn"
+          onClick={toggleLang}
+          aria-label={t.switchToLabel}
+          lang={lang === 'pt' ? 'en' : 'pt-BR'}
+        >
           {t.switchTo}
         </button>
       </header>
-      <main data-phase={phase.kind} data-reason={phase.kind === 'failed' ? phase.reason : undefined} data-mode={session?.mode}>
+      <main
+        data-phase={phase.kind}
+        data-reason={phase.kind === 'failed' ? phase.reason : undefined}
+        data-mode={session?.mode}
+      >
         <h1 ref={heading} tabIndex={-1} className={phase.kind === 'failed' ? 'error-title' : undefined}>
           {title}
         </h1>
         {phase.kind === 'widget' || notice ? (
-          <p className={`notice ${notice?.tone ?? 'info'}`} role={notice?.tone === 'error' ? 'alert' : 'status'} data-notice={notice?.key}>
+          <p
+            className={`notice ${notice?.tone ?? 'info'}`}
+            role={notice?.tone === 'error' ? 'alert' : 'status'}
+            data-notice={notice?.key}
+          >
             {notice ? noticeText(notice) : ''}
           </p>
         ) : null}

@@ -75,7 +75,10 @@ function SpendingChart({ t, spending }: { t: Messages; spending: Spending }) {
               <span className="chart-label">{c.category ?? t.uncategorized}</span>
               <span className="chart-value">{formatMoney(c.total, spending.currencyCode, t.locale)}</span>
               <span className="chart-track" aria-hidden="true">
-                <span className="chart-bar" style={{ width: `${Math.max(2, (Number(c.total) / max) * 100)}%` }} />
+                <span
+                  className="chart-bar"
+                  style={{ width: `${Math.max(2, (Number(c.total) / max) * 100)}%` }}
+                />
               </span>
             </li>
           ))}

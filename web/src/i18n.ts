@@ -53,7 +53,8 @@ const en: Messages = {
   loading: 'Preparing a secure connection…',
   noLink: 'Open this page from the link you received on WhatsApp.',
   expired: 'This link has expired. Ask for a new one on WhatsApp.',
-  tampered: 'This link is not valid (it was altered or is incomplete). Use the link exactly as you received it.',
+  tampered:
+    'This link is not valid (it was altered or is incomplete). Use the link exactly as you received it.',
   otherLink: 'This link can no longer be used. Ask for a new one on WhatsApp.',
   tokenFailed: 'We could not start the connection right now. Please try again in a moment.',
   rateLimited: 'Too many attempts in a row. Wait a minute and try again.',
