@@ -154,7 +154,8 @@ export function buildWeb() {
     const res = spawnSync(
       process.execPath,
       [vite, 'build', WEB, '--base', '/connect/', '--outDir', outName, '--emptyOutDir', '--logLevel', 'warn'],
-      { cwd: ROOT, stdio: 'inherit' },
+      // Production React whatever the caller's NODE_ENV (vitest sets `test`, which gives a dev build).
+      { cwd: ROOT, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } },
     );
     if (res.status !== 0) throw new Error(`vite build failed (exit ${res.status ?? res.signal})`);
     const js = listFiles(next).filter((f) => f.endsWith('.js'));

@@ -77,6 +77,7 @@ export function App() {
   const phaseRef = useRef(phase);
   phaseRef.current = phase;
   const loaded = useRef(false);
+  const attempts = useRef(0);
   const heading = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
@@ -102,7 +103,9 @@ export function App() {
       setSession(s);
       loaded.current = false;
       setNotice({ tone: 'info', key: 'openingConnect' });
-      setPhase((p) => ({ kind: 'widget', session: s, attempt: (p.kind === 'widget' ? p.attempt : 0) + 1 }));
+      // A new connect token means a new widget: the key remounts it (it reads its props only at mount).
+      attempts.current += 1;
+      setPhase({ kind: 'widget', session: s, attempt: attempts.current });
     } catch (err) {
       const reason = failureOf(err);
       const linkDead = reason === 'expired' || reason === 'tampered' || reason === 'otherLink';
