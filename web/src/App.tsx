@@ -21,11 +21,14 @@ type FailureReason =
   | 'loadFailed'
   | 'closed'
   | 'reportFailed'
-  | 'syncFailed';
+  | 'syncFailed'
+  | 'wrongCredentials'
+  | 'consentDenied'
+  | 'connectError';
 
 type Phase =
   | { kind: 'starting' }
-  | { kind: 'failed'; reason: FailureReason; retry?: () => void }
+  | { kind: 'failed'; reason: FailureReason; detail?: string; retry?: () => void }
   | { kind: 'widget'; session: Session; attempt: number }
   | { kind: 'syncing'; itemId: string }
   | { kind: 'done'; itemId: string; progress: Progress };
@@ -71,6 +74,8 @@ export function App() {
   const link = useRef(new URLSearchParams(location.search).get('link') ?? '').current;
   const [phase, setPhase] = useState<Phase>({ kind: 'starting' });
   const [notice, setNotice] = useState<Notice | null>(null);
+  const noticeRef = useRef(notice);
+  noticeRef.current = notice;
   const whatsappUrl = useRef(whatsappFromPage()).current;
   const [session, setSession] = useState<Session | undefined>();
   // The widget reads its props once, at mount: its callbacks must reach the current state through refs.
@@ -224,7 +229,20 @@ export function App() {
   const onClose = () => {
     // Closing after success is the widget's own "Done"; only a close mid-way is news.
     if (phaseRef.current.kind !== 'widget') return;
-    setPhase({ kind: 'failed', reason: 'closed', retry: () => void start() });
+    // On a phone the widget covers the page: its last error becomes the page's message once it closes.
+    const last = noticeRef.current;
+    const retry = () => void start();
+    setNotice(null);
+    if (last?.tone === 'error') {
+      setPhase({
+        kind: 'failed',
+        reason: last.key,
+        ...(last.key === 'connectError' ? { detail: last.detail } : {}),
+        retry,
+      });
+    } else {
+      setPhase({ kind: 'failed', reason: 'closed', retry });
+    }
   };
 
   const toggleLang = () => {
@@ -248,7 +266,7 @@ export function App() {
       body = <p className="status">{t.loading}</p>;
       break;
     case 'failed':
-      title = t[phase.reason];
+      title = phase.detail ? `${t[phase.reason]}: ${phase.detail}` : t[phase.reason];
       body = phase.retry ? (
         <button type="button" className="btn" onClick={phase.retry}>
           {phase.reason === 'closed' ? t.reopen : t.retry}
@@ -268,8 +286,9 @@ export function App() {
             {...(phase.session.mode === 'update' && phase.session.itemId
               ? { updateItem: phase.session.itemId }
               : {})}
+            // Loaded = the widget's own page answered (init resolved, or it spoke). Not onOpen: the SDK
+            // calls it as soon as it shows its spinner overlay, before the widget's page has loaded.
             innerRef={(ref) => ref && markLoaded()}
-            onOpen={markLoaded}
             onLoadError={() => {
               if (phaseRef.current.kind === 'widget') {
                 setPhase({ kind: 'failed', reason: 'loadFailed', retry: () => void start() });

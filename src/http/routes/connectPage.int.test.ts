@@ -260,6 +260,11 @@ describe('Connect page in Chromium at 360 px', { timeout: 180_000 }, () => {
       const notice = page.locator('[data-notice="consentDenied"]');
       await notice.waitFor({ timeout: WAIT_MS });
       await expect(notice.textContent()).resolves.toContain('autorização não foi concedida');
+      await check(page, '05-consent-denied-widget');
+      // On a phone the widget covers the page; once closed, the page itself says what happened.
+      await widget.locator('#close').click({ timeout: WAIT_MS });
+      await page.locator('main[data-reason="consentDenied"]').waitFor({ timeout: WAIT_MS });
+      await expect(page.locator('h1').textContent()).resolves.toContain('autorização não foi concedida');
       await check(page, '05-consent-denied');
     });
   });
@@ -272,7 +277,13 @@ describe('Connect page in Chromium at 360 px', { timeout: 180_000 }, () => {
       const notice = page.locator('[data-notice="wrongCredentials"]');
       await notice.waitFor({ timeout: WAIT_MS });
       await expect(notice.getAttribute('role')).resolves.toBe('alert');
+      await widget.locator('#close').click({ timeout: WAIT_MS });
+      await page.locator('main[data-reason="wrongCredentials"]').waitFor({ timeout: WAIT_MS });
+      await expect(page.locator('h1').textContent()).resolves.toContain('incorretos');
       await check(page, '06-wrong-password');
+      // Trying again opens a fresh widget (a new connect token, so a remount).
+      await page.getByRole('button', { name: 'Tentar de novo' }).click();
+      await widgetReady(widget);
     });
   });
 
@@ -286,6 +297,28 @@ describe('Connect page in Chromium at 360 px', { timeout: 180_000 }, () => {
       await page.getByRole('button', { name: 'Abrir de novo' }).click();
       await widgetReady(widget);
     });
+  });
+
+  it('Connect not loading within the time limit → a message and a retry that opens it', async () => {
+    const { path } = await linkFor('+55 31 91234-0008');
+    // The widget's page hangs (longer than the page's 30 s limit) once, then loads normally.
+    const fault = app.sandbox!.admin.addFault({
+      method: 'GET',
+      path: '/connect',
+      kind: 'latency',
+      ms: 60_000,
+      times: 1,
+    });
+    try {
+      await withPage('load-timeout', path, async ({ page, widget }) => {
+        await page.locator('main[data-reason="loadTimeout"]').waitFor({ timeout: 60_000 });
+        await check(page, '08-load-timeout');
+        await page.getByRole('button', { name: 'Tentar de novo' }).click();
+        await widgetReady(widget);
+      });
+    } finally {
+      app.sandbox!.admin.removeFault(fault);
+    }
   });
 
   it('an expired link → its message (Portuguese by default, English by the toggle), no widget', async () => {
@@ -302,12 +335,12 @@ describe('Connect page in Chromium at 360 px', { timeout: 180_000 }, () => {
         `https://wa.me/${WHATSAPP}`,
       );
       await expect(page.locator('iframe').count()).resolves.toBe(0);
-      await check(page, '08-expired');
+      await check(page, '09-expired');
       await page.getByRole('button', { name: 'Switch to English' }).click();
       await expect(page.locator('h1').textContent()).resolves.toContain('expired');
       expect(new URL(page.url()).searchParams.get('lang')).toBe('en');
       await expect(page.locator('html').getAttribute('lang')).resolves.toBe('en');
-      await check(page, '09-expired-en');
+      await check(page, '10-expired-en');
     });
   });
 
@@ -319,7 +352,7 @@ describe('Connect page in Chromium at 360 px', { timeout: 180_000 }, () => {
     await withPage('tampered', `/connect?link=${encodeURIComponent(tampered)}&lang=en`, async ({ page }) => {
       await page.locator('main[data-reason="tampered"]').waitFor({ timeout: WAIT_MS });
       await expect(page.locator('h1').textContent()).resolves.toContain('not valid');
-      await check(page, '10-tampered');
+      await check(page, '11-tampered');
     });
   });
 
@@ -336,7 +369,7 @@ describe('Connect page in Chromium at 360 px', { timeout: 180_000 }, () => {
     await withPage('reconnect', path, async ({ page, widget }) => {
       await page.locator('main[data-mode="update"]').waitFor({ timeout: WAIT_MS });
       await widget.getByRole('button', { name: 'Update' }).waitFor({ timeout: WAIT_MS });
-      await check(page, '11-update-mode');
+      await check(page, '12-update-mode');
       await widget.locator('[name="user"]').fill('user-ok');
       await widget.locator('[name="password"]').fill('password-ok');
       await widget.getByRole('button', { name: 'Update' }).click();
@@ -345,7 +378,7 @@ describe('Connect page in Chromium at 360 px', { timeout: 180_000 }, () => {
       await widget.locator('form input:visible').first().fill('123456');
       await widget.getByRole('button', { name: 'Continue' }).click();
       await expectConnected(page, link, itemId);
-      await check(page, '12-reconnected');
+      await check(page, '13-reconnected');
     });
     await expect
       .poll(
