@@ -4,7 +4,7 @@
  * react-pluggy-connect) pointed by the session answer at the sandbox's stand-in, and every state is
  * screenshotted (test-artifacts/connect-page/) and checked with axe-core in the same browser.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -389,6 +389,16 @@ describe('Connect page in Chromium at 360 px', { timeout: 180_000 }, () => {
         { timeout: WAIT_MS },
       )
       .toEqual(['UPDATED', false]);
+  });
+
+  it('a web/ build older than its sources is rebuilt by the next start (ensureWebBuilt, as npm start calls it)', async () => {
+    const stamp = join(ROOT, 'web', 'dist', '.built');
+    utimesSync(stamp, new Date(0), new Date(0));
+    const buildScript: string = join(ROOT, 'scripts', 'build.mjs');
+    const { ensureWebBuilt } = (await import(buildScript)) as { ensureWebBuilt(): void };
+    ensureWebBuilt();
+    expect(statSync(stamp).mtimeMs).toBeGreaterThan(Date.now() - 120_000);
+    expect(existsSync(join(ROOT, 'web', 'dist', 'index.html'))).toBe(true);
   });
 
   it('/widget/ redirects to /connect with its query; the page and its assets need no token', async () => {
