@@ -336,6 +336,26 @@ describe('Connect page in Chromium at 360 px', { timeout: 180_000 }, () => {
       );
       await expect(page.locator('iframe').count()).resolves.toBe(0);
       await check(page, '09-expired');
+      // Keyboard: focus starts on the message (the heading); Tab reaches the WhatsApp link, Shift+Tab
+      // the language toggle, each with a visible focus ring.
+      for (const [key, expected] of [
+        ['Tab', 'A'],
+        ['Shift+Tab', 'BUTTON'],
+      ] as const) {
+        await page.keyboard.press(key);
+        const focused = await page.evaluate(() => {
+          const el = document.activeElement as HTMLElement;
+          const style = getComputedStyle(el);
+          return {
+            tag: el.tagName,
+            outline: style.outlineStyle,
+            width: Number.parseFloat(style.outlineWidth),
+          };
+        });
+        expect(focused.tag).toBe(expected);
+        expect(focused.outline).not.toBe('none');
+        expect(focused.width).toBeGreaterThanOrEqual(2);
+      }
       await page.getByRole('button', { name: 'Switch to English' }).click();
       await expect(page.locator('h1').textContent()).resolves.toContain('expired');
       expect(new URL(page.url()).searchParams.get('lang')).toBe('en');
