@@ -81,6 +81,10 @@ export function App() {
   // The widget reads its props once, at mount: its callbacks must reach the current state through refs.
   const phaseRef = useRef(phase);
   phaseRef.current = phase;
+  const langRef = useRef(lang);
+  langRef.current = lang;
+  /** The language of the category names on screen (they come from the API). */
+  const shownLang = useRef(lang);
   const loaded = useRef(false);
   const attempts = useRef(0);
   const heading = useRef<HTMLHeadingElement>(null);
@@ -148,7 +152,9 @@ export function App() {
       let before: string | null | undefined;
       try {
         // The item's last sync before ours: in update mode the item already has one.
-        before = (await getProgress(link, lang)).items.find((i) => i.id === itemId)?.lastSuccessfulSyncAt;
+        before = (await getProgress(link, langRef.current)).items.find(
+          (i) => i.id === itemId,
+        )?.lastSuccessfulSyncAt;
         await reportItem(link, itemId);
       } catch (err) {
         const reason = failureOf(err);
@@ -164,7 +170,8 @@ export function App() {
         await new Promise((r) => setTimeout(r, POLL_MS));
         if (phaseRef.current.kind !== 'syncing') return;
         try {
-          const progress = await getProgress(link, lang);
+          shownLang.current = langRef.current;
+          const progress = await getProgress(link, shownLang.current);
           const item = progress.items.find((i) => i.id === itemId);
           if (item?.lastSuccessfulSyncAt && item.lastSuccessfulSyncAt !== before && !item.syncRunning) {
             setPhase({ kind: 'done', itemId, progress });
@@ -183,8 +190,19 @@ export function App() {
         }
       }
     },
-    [link, lang],
+    [link],
   );
+
+  // Category names come from the API in the page's language: a switch after the fact asks again.
+  const doneItem = phase.kind === 'done' ? phase.itemId : undefined;
+  useEffect(() => {
+    if (!doneItem || shownLang.current === lang) return;
+    shownLang.current = lang;
+    getProgress(link, lang).then(
+      (progress) => setPhase((p) => (p.kind === 'done' ? { ...p, progress } : p)),
+      () => undefined, // the figures already shown stay; only their category names keep the old language
+    );
+  }, [doneItem, lang, link]);
 
   const onEvent = (payload: ConnectEventPayload) => {
     markLoaded();

@@ -220,6 +220,19 @@ describe('Connect page in Chromium at 360 px', { timeout: 180_000 }, () => {
       connected = { itemId: item.id as string, phone };
       await check(page, '02-connected');
       await page.screenshot({ path: join(ROOT, 'docs', 'connect-page.png'), fullPage: true });
+      // English by choice: the category names come again from the API, in English.
+      await page.getByRole('button', { name: 'Switch to English' }).click();
+      const en = (await (
+        await fetch(`${app.url}/v1/connect/progress?link=${encodeURIComponent(link)}&lang=en`)
+      ).json()) as Json;
+      const enNames = en.spending.categories
+        .filter((c: Json) => Number(c.total) > 0)
+        .map((c: Json) => c.category);
+      await expect
+        .poll(() => page.locator('.chart .chart-label').allTextContents(), { timeout: WAIT_MS })
+        .toEqual(enNames);
+      await expect(page.locator('h1').textContent()).resolves.toContain('Done');
+      await check(page, '02-connected-en');
     });
   });
 
