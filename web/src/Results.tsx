@@ -71,8 +71,8 @@ function SpendingChart({ t, spending }: { t: Messages; spending: Spending }) {
       ) : (
         <ul className="chart" data-testid="spending-chart">
           {rows.map((c) => (
-            <li key={c.category ?? ''}>
-              <span className="chart-label">{c.category ?? t.uncategorized}</span>
+            <li key={c.categoryId}>
+              <span className="chart-label">{c.category || t.uncategorized}</span>
               <span className="chart-value">{formatMoney(c.total, spending.currencyCode, t.locale)}</span>
               <span className="chart-track" aria-hidden="true">
                 <span

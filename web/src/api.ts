@@ -39,7 +39,7 @@ export type Spending = {
   to: string;
   currencyCode: string;
   total: string;
-  categories: Array<{ category: string | null; total: string }>;
+  categories: Array<{ categoryId: string; category: string; total: string }>;
 };
 
 export type Progress = { mode: 'create' | 'update'; items: Item[]; spending: Spending };
