@@ -11,9 +11,19 @@
 // newer than the last build, so a pulled change is never served stale and an unchanged tree starts
 // at once. A production install without devDependencies (no tsc) runs the dist/ it was given.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = path.join(ROOT, 'src');
@@ -23,6 +33,12 @@ const STAMP = path.join(DIST, '.built');
 const INPUTS = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
 
 const isTest = (f) => f.endsWith('.test.ts');
+
+const WEB = path.join(ROOT, 'web');
+const WEB_DIST = path.join(WEB, 'dist');
+const WEB_STAMP = path.join(WEB_DIST, '.built');
+/** The Connect page's JavaScript, all chunks together, gzipped: the issue's budget. */
+const WEB_JS_BUDGET_BYTES = 200 * 1024;
 
 /**
  * Newest modification among the inputs. Directories count too: deleting or renaming a file
@@ -86,6 +102,7 @@ export function build() {
 
 /** Builds when dist/ is missing or older than any input; says why on stderr. */
 export function ensureBuilt() {
+  ensureWebBuilt();
   const builtAt = existsSync(STAMP) ? statSync(STAMP).mtimeMs : 0;
   if (builtAt && builtAt >= newestInput()) return;
   if (!tscPath()) {
@@ -96,9 +113,92 @@ export function ensureBuilt() {
   process.stderr.write(`built dist/ from src/ in ${ms} ms\n`);
 }
 
+function newestWebInput() {
+  let newest = 0;
+  const walk = (dir) => {
+    newest = Math.max(newest, statSync(dir).mtimeMs);
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (dir === WEB && e.name.startsWith('dist')) continue;
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else newest = Math.max(newest, statSync(p).mtimeMs);
+    }
+  };
+  walk(WEB);
+  for (const f of ['package-lock.json', 'scripts/build.mjs']) {
+    const p = path.join(ROOT, f);
+    if (existsSync(p)) newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+function vitePath() {
+  const vite = path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
+  return existsSync(vite) ? vite : undefined;
+}
+
+/**
+ * The Connect page (web/) → web/dist/, served by the service at /connect. Vite's production build
+ * (no config file: root, base and output are all it needs), built beside web/dist and swapped in
+ * whole like dist/. Prints the gzipped size of all its JavaScript and fails over the budget.
+ * Returns milliseconds.
+ */
+export function buildWeb() {
+  const vite = vitePath();
+  if (!vite) throw new Error('cannot build the Connect page: Vite is not installed (run `npm install`)');
+  const began = performance.now();
+  const outName = `dist.next-${process.pid}`;
+  const next = path.join(WEB, outName);
+  rmSync(next, { recursive: true, force: true });
+  try {
+    const res = spawnSync(
+      process.execPath,
+      [vite, 'build', WEB, '--base', '/connect/', '--outDir', outName, '--emptyOutDir', '--logLevel', 'warn'],
+      // Production React whatever the caller's NODE_ENV (vitest sets `test`, which gives a dev build).
+      { cwd: ROOT, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } },
+    );
+    if (res.status !== 0) throw new Error(`vite build failed (exit ${res.status ?? res.signal})`);
+    const js = listFiles(next).filter((f) => f.endsWith('.js'));
+    const gzipped = js.reduce((sum, f) => sum + gzipSync(readFileSync(f), { level: 9 }).length, 0);
+    const kb = (gzipped / 1024).toFixed(1);
+    process.stderr.write(`Connect page: ${js.length} JavaScript file(s), ${kb} KB gzipped (budget 200 KB)\n`);
+    if (gzipped > WEB_JS_BUDGET_BYTES)
+      throw new Error(`the Connect page's JavaScript is ${kb} KB gzipped, over 200 KB`);
+    writeFileSync(path.join(next, '.built'), `${new Date().toISOString()}\n`);
+    const old = path.join(WEB, `dist.old-${process.pid}`);
+    if (existsSync(WEB_DIST)) renameSync(WEB_DIST, old);
+    renameSync(next, WEB_DIST);
+    rmSync(old, { recursive: true, force: true });
+  } finally {
+    rmSync(next, { recursive: true, force: true });
+  }
+  return Math.round(performance.now() - began);
+}
+
+function listFiles(dir) {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
+}
+
+/** Builds web/dist/ when missing or older than web/ (or the lockfile); `npm start` and the browser tests call it. */
+export function ensureWebBuilt() {
+  const builtAt = existsSync(WEB_STAMP) ? statSync(WEB_STAMP).mtimeMs : 0;
+  if (builtAt && builtAt >= newestWebInput()) return;
+  if (!vitePath()) {
+    if (builtAt) return; // installed without devDependencies: serve what was shipped
+    process.stderr.write('web/dist/ is missing and Vite is not installed: /connect will answer 503\n');
+    return;
+  }
+  const ms = buildWeb();
+  process.stderr.write(`built web/dist/ from web/ in ${ms} ms\n`);
+}
+
 export const DIST_CLI = path.join(DIST, 'cli.js');
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const ms = build();
   process.stdout.write(`built dist/ in ${ms} ms\n`);
+  const webMs = buildWeb();
+  process.stdout.write(`built web/dist/ in ${webMs} ms\n`);
 }

@@ -107,7 +107,14 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
             }),
           );
         },
-        apiRoutes({ pool: db.pool, pluggy, boss, logger, config }),
+        apiRoutes({
+          pool: db.pool,
+          pluggy,
+          boss,
+          logger,
+          config,
+          connectWidgetUrl: sandbox && `${sandbox.url}/connect`,
+        }),
       ],
     });
     await http.listen({ port: config.port, host: config.host });

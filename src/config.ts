@@ -68,6 +68,14 @@ const EnvSchema = z.object({
     emptyToUndefined,
     z.string().min(24, 'must be at least 24 characters').optional(),
   ),
+  // The Connect page's "back to WhatsApp" button (a wa.me link): the assistant's number.
+  WHATSAPP_NUMBER: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^\d{8,15}$/, 'digits only, country code first (e.g. 5511999999999)')
+      .optional(),
+  ),
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -122,6 +130,8 @@ export type Config = {
   apiTokens: string[];
   linkSigningSecret: string;
   metricsToken: string | undefined;
+  /** The assistant's WhatsApp number (digits), for the Connect page's way back; none = no button. */
+  whatsappNumber: string | undefined;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   sync: { staleAfterHours: number; concurrency: number };
   /** How long stopping waits for running jobs before leaving them to recovery (src/sync/leases.ts). */
@@ -190,6 +200,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     apiTokens,
     linkSigningSecret: e.LINK_SIGNING_SECRET ?? DEV_DEFAULTS.LINK_SIGNING_SECRET,
     metricsToken: e.METRICS_TOKEN,
+    whatsappNumber: e.WHATSAPP_NUMBER,
     logLevel: e.LOG_LEVEL,
     sync: { staleAfterHours: e.SYNC_STALE_AFTER_HOURS, concurrency: e.SYNC_CONCURRENCY },
     shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT_SECONDS,

@@ -7,6 +7,8 @@ import { AppError } from '../domain/errors.ts';
 import { type PluggyClient, PluggyError } from '../pluggy/index.ts';
 import { accountView } from './accounts.ts';
 import { listItemViews, requirePersonItem } from './items.ts';
+import { addDays, sumDecimals, todayInSaoPaulo } from './answers/common.ts';
+import { spendingByCategory } from './answers/spending.ts';
 import type { AccountView, ItemView } from './schemas.ts';
 
 /**
@@ -23,6 +25,11 @@ export type ConnectDeps = {
   includeSandbox: boolean;
   /** Only when configured: otherwise deliveries come through the registered webhook. */
   connectWebhookUrl?: string | undefined;
+  /**
+   * Local mode: the sandbox's stand-in for Pluggy's hosted Connect widget. The page hands it to the
+   * widget SDK as its `url`; without it the SDK opens Pluggy's own.
+   */
+  widgetUrl?: string | undefined;
   /** Starts a sync of the item now (the caller owns the job queue). */
   enqueueSync(itemId: string, reason: 'connected' | 'reconnected'): Promise<void>;
 };
@@ -75,6 +82,7 @@ export async function openConnectSession(deps: ConnectDeps, link: string) {
     mode: itemId ? ('update' as const) : ('create' as const),
     ...(itemId ? { itemId } : {}),
     includeSandbox: deps.includeSandbox,
+    ...(deps.widgetUrl ? { widgetUrl: deps.widgetUrl } : {}),
   };
 }
 
@@ -126,4 +134,48 @@ export async function connectionStatus(deps: ConnectDeps, link: string): Promise
     })),
   );
   return { mode: claims.purpose.kind === 'reconnect' ? 'update' : 'create', items: withAccounts };
+}
+
+/** The Connect page's chart window: the last 30 local days, today included. */
+export const SPENDING_DAYS = 30;
+
+export type ConnectionProgress = ConnectionStatus & {
+  spending: {
+    from: string;
+    to: string;
+    currencyCode: string;
+    total: string;
+    categories: Array<{ categoryId: string; category: string; total: string }>;
+  };
+};
+
+/**
+ * What the Connect page polls: the connection's progress (as connectionStatus) and the person's
+ * spending by category over the last 30 days, computed by the answers' own rules (never in the
+ * browser). Spending covers every connection of the person, as the assistant would report it.
+ */
+export async function connectionProgress(
+  deps: ConnectDeps,
+  link: string,
+  lang: 'pt' | 'en',
+  now = new Date(),
+): Promise<ConnectionProgress> {
+  const status = await connectionStatus(deps, link);
+  const claims = verifyConnectLink(deps.linkSecret, link);
+  const to = todayInSaoPaulo(now);
+  const from = addDays(to, -(SPENDING_DAYS - 1));
+  const rows = await spendingByCategory(deps.pool, claims.userId, { from, to }, lang);
+  // Amounts are in the accounts' currency; a person's Brazilian accounts are all BRL.
+  const currencyCode =
+    status.items.flatMap((i) => i.accounts).find((a) => a.currencyCode)?.currencyCode ?? 'BRL';
+  return {
+    ...status,
+    spending: {
+      from,
+      to,
+      currencyCode,
+      total: sumDecimals(rows.map((r) => r.amount)),
+      categories: rows.map((r) => ({ categoryId: r.categoryId, category: r.name, total: r.amount })),
+    },
+  };
 }

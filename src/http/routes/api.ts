@@ -16,6 +16,7 @@ import { createConnectorCatalog } from '../../reads/connectors.ts';
 import { type Boss, enqueue, QUEUES } from '../../sync/jobs.ts';
 import { requireBearer } from '../auth.ts';
 import { connectRoutes, linkKey } from './connect.ts';
+import { connectPageRoutes } from './connectPage.ts';
 import { connectorRoutes } from './connectors.ts';
 import { legacyRoutes } from './legacy.ts';
 import { installMetrics } from './metrics.ts';
@@ -28,7 +29,10 @@ export type ApiDeps = {
   logger: Logger;
   config: Pick<Config, 'apiTokens' | 'linkSigningSecret' | 'publicBaseUrl' | 'mode'> & {
     metricsToken?: string | undefined;
+    whatsappNumber?: string | undefined;
   };
+  /** Local mode: the sandbox's Connect widget stand-in (`<sandbox>/connect`), for the Connect page. */
+  connectWidgetUrl?: string | undefined;
   /** Connector cache lifetime, default 1 h. */
   connectorsTtlMs?: number;
   /** Link minting and exchange limits per window (per IP, per link/person); defaults suit production. */
@@ -106,6 +110,7 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
       linkSecret: config.linkSigningSecret,
       publicBaseUrl: config.publicBaseUrl,
       includeSandbox: config.mode === 'local',
+      widgetUrl: deps.connectWidgetUrl,
       enqueueSync: async (itemId, reason) => {
         await enqueue(deps.boss, QUEUES.itemSync, { itemId, reason });
       },
@@ -140,6 +145,9 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
       await api.register(connectRoutes(connect, { perIp, perLink }));
       await api.register(connectorRoutes(catalog));
       await api.register(legacyRoutes({ pool: deps.pool, catalog, connect }));
+      await api.register(
+        connectPageRoutes({ widgetUrl: deps.connectWidgetUrl, whatsappNumber: config.whatsappNumber }),
+      );
     });
   };
   // Not encapsulated: helmet, CORS and the bearer check must cover every later route, not only ours.

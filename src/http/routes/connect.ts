@@ -6,6 +6,7 @@ import { linkFromInput } from '../../domain/connectLink.ts';
 import { AppError } from '../../domain/errors.ts';
 import {
   type ConnectDeps,
+  connectionProgress,
   connectionStatus,
   openConnectSession,
   reportConnectedItem,
@@ -53,6 +54,10 @@ export const connectRoutes =
               mode: z.enum(['create', 'update']),
               itemId: z.string().optional(),
               includeSandbox: z.boolean(),
+              widgetUrl: z
+                .string()
+                .optional()
+                .describe("local mode: the sandbox's Connect widget stand-in, the widget SDK's `url`"),
             }),
           },
         },
@@ -96,6 +101,50 @@ export const connectRoutes =
         },
       },
       async (req) => connectionStatus(deps, req.query.link),
+    );
+
+    // The page polls this while the first sync runs, so it gets a per-link allowance of its own
+    // (several times the exchange's): a poll every few seconds must not spend the link's budget.
+    const progressLimit = app.createRateLimit({
+      ...rate.perLink,
+      max: 6 * ((rate.perLink as { max?: number }).max ?? 10),
+    });
+    const perIpMax = (rate.perIp as { max?: number }).max ?? 60;
+    app.get(
+      '/v1/connect/progress',
+      {
+        config: { rateLimit: { ...rate.perIp, max: 6 * perIpMax } },
+        preHandler: async (req) => {
+          const r = await progressLimit(req);
+          if (!r.isAllowed && r.isExceeded) {
+            throw new AppError('rate-limited', 'too-many-requests', 'Too many requests with this link.', {
+              retryAfterSeconds: Math.max(1, r.ttlInSeconds),
+            });
+          }
+        },
+        schema: {
+          tags,
+          security: [], // the link is the credential
+          summary: "The Connect page's poll: progress, accounts once synced, and 30 days' spending",
+          querystring: z.object({ link: Link, lang: z.enum(['pt', 'en']).default('pt') }),
+          response: {
+            200: z.object({
+              mode: z.enum(['create', 'update']),
+              items: z.array(ItemViewSchema.extend({ accounts: z.array(AccountViewSchema) })),
+              spending: z.object({
+                from: z.string().describe('first local day (YYYY-MM-DD)'),
+                to: z.string().describe('last local day, today'),
+                currencyCode: z.string(),
+                total: z.string().describe('decimal string'),
+                categories: z.array(
+                  z.object({ categoryId: z.string(), category: z.string(), total: z.string() }),
+                ),
+              }),
+            }),
+          },
+        },
+      },
+      async (req) => connectionProgress(deps, req.query.link, req.query.lang),
     );
   };
 
