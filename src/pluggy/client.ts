@@ -10,6 +10,7 @@ import { identityResource } from './resources/identity.ts';
 import { investmentsResource } from './resources/investments.ts';
 import { itemsResource } from './resources/items.ts';
 import { loansResource } from './resources/loans.ts';
+import { merchantsResource } from './resources/merchants.ts';
 import { transactionsResource } from './resources/transactions.ts';
 import { webhooksResource } from './resources/webhooks.ts';
 
@@ -65,6 +66,7 @@ export function createPluggyClient(opts: PluggyClientOptions) {
     ...loansResource(http),
     ...billsResource(http),
     ...categoriesResource(http),
+    ...merchantsResource(http),
     ...webhooksResource(http),
   };
 }
