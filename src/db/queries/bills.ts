@@ -157,6 +157,7 @@ export async function billsDueBetween(
     [userId, from, to],
   );
   return res.rows;
+}
 
 /** A card bill beside the sum of the rows Pluggy filed under it (purchases minus refunds). */
 export type BillCheckRow = {

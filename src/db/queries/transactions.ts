@@ -775,6 +775,7 @@ export async function futureInstallments(
     [userId, from, to],
   );
   return res.rows;
+}
 
 /** A money-out row as the insights (recurring charges, unusual charges) read it. */
 export type ChargeRow = {
