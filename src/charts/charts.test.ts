@@ -44,7 +44,7 @@ describe('charts', () => {
     expect(roles(svg, 'title')).toEqual(['Gastos por categoria']);
     expect(roles(svg, 'subtitle')).toEqual(['março de 2026']);
     expect(roles(svg, 'total')).toEqual(['Total: R$ 6.655,55']);
-    expect(roles(svg, 'label')[0]).toBe('Alimentação &amp; &quot;bebidas&quot; &lt;fora&gt;');
+    expect(roles(svg, 'label')[0]).toBe('Alimentação &amp; &quot;bebidas&quot; &lt;fo…');
     expect(roles(svg, 'value')[0]).toBe('R$ 1.100,00  0%');
     expect([...svg.matchAll(/data-role="bar"/g)]).toHaveLength(9);
     // Bar lengths follow the amounts: the first is the longest.

@@ -94,7 +94,7 @@ export function escapeXml(s: string): string {
 }
 
 /** Cuts a label to fit about `max` characters (DejaVu Sans at the chart's size). */
-export function fit(label: string, max: number): string {
+export function truncateLabel(label: string, max: number): string {
   const chars = [...label];
   return chars.length <= max ? label : `${chars.slice(0, max - 1).join('')}…`;
 }

@@ -7,7 +7,16 @@
  * output is small and stable enough to test by structure, and rendering stays well under a
  * millisecond before the PNG step.
  */
-import { centsOf, type ChartLang, escapeXml, fit, money, monthTitle, percent, ratio } from './format.ts';
+import {
+  centsOf,
+  type ChartLang,
+  escapeXml,
+  money,
+  truncateLabel,
+  monthTitle,
+  percent,
+  ratio,
+} from './format.ts';
 
 export type SpendingChartInput = {
   month: string;
@@ -78,7 +87,8 @@ export function spendingChartSvg(input: SpendingChartInput): string {
   const { width, height } = SPENDING_CHART_SIZE;
   const pt = input.lang === 'pt';
   const bars = spendingBars(input);
-  const max = bars.reduce((m, b) => (centsOf(b.amount) > m ? centsOf(b.amount) : m), 0n);
+  let max = 0n;
+  for (const b of bars) if (centsOf(b.amount) > max) max = centsOf(b.amount);
   const top = 250;
   const rowH = Math.min(120, Math.floor((height - top - 60) / Math.max(1, bars.length)));
   const barMax = width - 120;
@@ -109,7 +119,7 @@ export function spendingChartSvg(input: SpendingChartInput): string {
     const color = COLORS[i % COLORS.length]!;
     parts.push(
       `<g data-role="bar" data-category="${escapeXml(b.id)}" data-amount="${escapeXml(b.amount)}">`,
-      text(60, y + 42, 34, '#111827', fit(b.label, 28), 'label'),
+      text(60, y + 42, 34, '#111827', truncateLabel(b.label, 28), 'label'),
       `<rect x="60" y="${y + 56}" width="${w}" height="${Math.round(rowH * 0.3)}" rx="8" fill="${color}"/>`,
       text(
         width - 60,
