@@ -5,6 +5,7 @@ import { accountsResource } from './resources/accounts.ts';
 import { billsResource } from './resources/bills.ts';
 import { categoriesResource } from './resources/categories.ts';
 import { connectorsResource } from './resources/connectors.ts';
+import { consentsResource } from './resources/consents.ts';
 import { connectTokensResource } from './resources/connectTokens.ts';
 import { identityResource } from './resources/identity.ts';
 import { investmentsResource } from './resources/investments.ts';
@@ -67,6 +68,7 @@ export function createPluggyClient(opts: PluggyClientOptions) {
     ...billsResource(http),
     ...categoriesResource(http),
     ...merchantsResource(http),
+    ...consentsResource(http),
     ...webhooksResource(http),
   };
 }

@@ -182,6 +182,9 @@ export function createExplicitRows(ctx: SandboxContext) {
         allowsInstallments: true,
         financeCharges: [],
         payments: [],
+        // Pluggy's Bill carries both; the client's schema requires them.
+        createdAt: iso(ctx.clock.nowMs()),
+        updatedAt: iso(ctx.clock.nowMs()),
       } as unknown as (typeof acct.bills)[number]);
       acct.bills.sort((x, y) => Date.parse(x.dueDate) - Date.parse(y.dueDate));
       return id;

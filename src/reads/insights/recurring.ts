@@ -52,7 +52,8 @@ export async function chargesOf(deps: InsightDeps, userId: string, fromDay: stri
         id: r.id,
         day: r.day,
         amount: r.amount,
-        key: cnpj ? `cnpj:${cnpj}` : `text:${foldDescription(text)}`,
+        // Per account: the same service on two cards is two subscriptions.
+        key: `${r.accountId}:${cnpj ? `cnpj:${cnpj}` : `text:${foldDescription(text)}`}`,
         name: (cnpj && names.get(cnpj)) || text || '?',
         categoryId: r.categoryId,
       };
