@@ -18,6 +18,7 @@ import { requireBearer } from '../auth.ts';
 import { connectRoutes, linkKey } from './connect.ts';
 import { connectorRoutes } from './connectors.ts';
 import { legacyRoutes } from './legacy.ts';
+import { insightRoutes } from './insights.ts';
 import { installMetrics } from './metrics.ts';
 import { userRoutes } from './users.ts';
 
@@ -137,6 +138,7 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
           linkRateLimit: perPerson,
         }),
       );
+      await api.register(insightRoutes({ pool: deps.pool, pluggy: deps.pluggy, connect }));
       await api.register(connectRoutes(connect, { perIp, perLink }));
       await api.register(connectorRoutes(catalog));
       await api.register(legacyRoutes({ pool: deps.pool, catalog, connect }));

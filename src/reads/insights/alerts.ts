@@ -15,7 +15,8 @@ import { type ConnectDeps, mintConnectLink } from '../connect.ts';
 import { reconnectReason } from '../items.ts';
 import { type Charge, detectRecurring, type RecurringSeries } from './detectRecurring.ts';
 import type { MerchantLookup } from './merchantNames.ts';
-import { chargesOf, lastSyncOf, shiftDay, todayInSaoPaulo } from './recurring.ts';
+import { type Freshness, freshness } from '../answers/common.ts';
+import { chargesOf, shiftDay, todayInSaoPaulo } from './recurring.ts';
 import { absDiff, medianUnits, toUnits, unitsToCents } from './units.ts';
 
 export type AlertKind =
@@ -45,7 +46,7 @@ export type Alert = {
   isNew: boolean;
 };
 
-export type AlertsAnswer = { asOf: string | null; today: string; alerts: Alert[] };
+export type AlertsAnswer = Freshness & { today: string; alerts: Alert[] };
 
 export type AlertDeps = {
   pool: Db;
@@ -84,7 +85,7 @@ export async function personAlerts(deps: AlertDeps, userId: string, now = new Da
   });
   const rank = { critical: 0, warning: 1, info: 2 };
   alerts.sort((a, b) => rank[a.severity] - rank[b.severity] || (a.id < b.id ? -1 : 1));
-  return { asOf: await lastSyncOf(deps.pool, userId), today, alerts };
+  return { ...(await freshness(deps.pool, userId)), today, alerts };
 }
 
 async function reconnectLink(deps: AlertDeps, userId: string, itemId: string) {

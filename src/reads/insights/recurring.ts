@@ -1,5 +1,5 @@
 import type { Db } from '../../db/pool.ts';
-import { listItemsByUser } from '../../db/queries/items.ts';
+import { type Freshness, freshness } from '../answers/common.ts';
 import { type ChargeRow, listChargesSince } from '../../db/queries/transactions.ts';
 import {
   type Charge,
@@ -15,8 +15,7 @@ export type InsightDeps = { pool: Db; pluggy?: MerchantLookup | undefined };
 /** History read for recurring charges: 13 months shows a yearly charge twice. */
 const HISTORY_DAYS = 400;
 
-export type RecurringAnswer = {
-  asOf: string | null;
+export type RecurringAnswer = Freshness & {
   today: string;
   /** What the active series cost per month, a decimal string. */
   monthlyTotal: string;
@@ -60,13 +59,6 @@ export async function chargesOf(deps: InsightDeps, userId: string, fromDay: stri
     });
 }
 
-export async function lastSyncOf(db: Db, userId: string): Promise<string | null> {
-  const items = await listItemsByUser(db, userId);
-  let latest: Date | null = null;
-  for (const i of items) if (i.lastSyncedAt && (!latest || i.lastSyncedAt > latest)) latest = i.lastSyncedAt;
-  return latest ? latest.toISOString() : null;
-}
-
 export async function recurringCharges(
   deps: InsightDeps,
   userId: string,
@@ -75,7 +67,7 @@ export async function recurringCharges(
   const charges = await chargesOf(deps, userId, shiftDay(today, -HISTORY_DAYS));
   const series = detectRecurring(charges, today);
   return {
-    asOf: await lastSyncOf(deps.pool, userId),
+    ...(await freshness(deps.pool, userId)),
     today,
     monthlyTotal: monthlyTotal(series),
     active: series.filter((s) => s.status === 'active'),
