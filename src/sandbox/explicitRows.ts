@@ -169,7 +169,7 @@ export function createExplicitRows(ctx: SandboxContext) {
 
     /** Adds a closed bill to a card (served by GET /bills). */
     addBill(itemId: string, b: ExplicitBill): string {
-      const { acct } = accountIn(itemId, b.accountId);
+      const { item, acct } = accountIn(itemId, b.accountId);
       if (acct.kind !== 'card') throw new Error('bills belong to credit card accounts');
       const id = randomUUID();
       acct.bills.push({
@@ -182,11 +182,11 @@ export function createExplicitRows(ctx: SandboxContext) {
         allowsInstallments: true,
         financeCharges: [],
         payments: [],
-        // Pluggy's Bill carries both; the client's schema requires them.
-        createdAt: iso(ctx.clock.nowMs()),
-        updatedAt: iso(ctx.clock.nowMs()),
+        createdAt: iso(clock.nowMs()),
+        updatedAt: iso(clock.nowMs()),
       } as unknown as (typeof acct.bills)[number]);
       acct.bills.sort((x, y) => Date.parse(x.dueDate) - Date.parse(y.dueDate));
+      store.bills.set(id, { item, acct, bill: acct.bills.find((x) => x.id === id)! });
       return id;
     },
   };

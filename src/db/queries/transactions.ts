@@ -360,9 +360,25 @@ export async function identicalTransactionIds(db: Db, rows: readonly { id: strin
 /** A transaction as the API answers it: the normalized columns, not the stored raw object. */
 export type TransactionListRow = Omit<TransactionRow, 'raw' | 'syncedAt'>;
 
+/**
+ * The category of row `t` as its owner chose it (migration 007): their correction of the row, else
+ * their rule for its merchant or description, else Pluggy's. The owner is found through the item.
+ */
+const CHOSEN_CATEGORY = `coalesce(
+    (SELECT cc.category_id FROM category_corrections cc WHERE cc.transaction_id = t.id),
+    (SELECT cr.category_id FROM category_rules cr JOIN items ci ON ci.user_id = cr.user_id
+     WHERE ci.id = t.item_id AND cr.match_key = 'm:' || coalesce(t.merchant_cnpj, lower(t.merchant_name))),
+    (SELECT cr.category_id FROM category_rules cr JOIN items ci ON ci.user_id = cr.user_id
+     WHERE ci.id = t.item_id AND cr.match_key = 'd:' || lower(t.description)),
+    t.category_id)`;
+
+// `category` (Pluggy's English text) is null when the owner's choice replaced Pluggy's id: the
+// reader names the chosen id itself.
 const LIST_COLUMNS = `t.id, t.account_id AS "accountId", t.item_id AS "itemId", t.amount,
   t.currency_code AS "currencyCode", t.amount_in_account_currency AS "amountInAccountCurrency", t.date,
-  t.description, t.description_raw AS "descriptionRaw", t.category, t.category_id AS "categoryId", t.status,
+  t.description, t.description_raw AS "descriptionRaw",
+  CASE WHEN ${CHOSEN_CATEGORY} IS NOT DISTINCT FROM t.category_id THEN t.category END AS category,
+  ${CHOSEN_CATEGORY} AS "categoryId", t.status,
   t.type, t.balance, t.provider_id AS "providerId", t.operation_type AS "operationType",
   t.installment_number AS "installmentNumber", t.total_installments AS "totalInstallments",
   t.bill_id AS "billId", t.purchase_date AS "purchaseDate", t.merchant_name AS "merchantName",
@@ -424,7 +440,7 @@ export async function searchTransactionsByUser(
   if (s.itemId) where.push(`t.item_id = ${p(s.itemId)}`);
   if (s.from) where.push(`t.date >= ${p(time(s.from))}::timestamptz`);
   if (s.to) where.push(`t.date <= ${p(time(s.to))}::timestamptz`);
-  if (s.categoryId) where.push(`t.category_id = ${p(s.categoryId)}`);
+  if (s.categoryId) where.push(`${CHOSEN_CATEGORY} = ${p(s.categoryId)}`);
   if (s.type) where.push(`t.type = ${p(s.type)}`);
   if (s.status) where.push(`t.status = ${p(s.status)}`);
   if (s.minAmount) where.push(`t.amount >= ${p(s.minAmount)}::numeric`);
