@@ -42,7 +42,7 @@ function pngSize(png: Buffer) {
 }
 const roles = (svg: string, role: string) =>
   [...svg.matchAll(new RegExp(`data-role="${role}"[^>]*>([^<]*)<`, 'g'))].map((m) => m[1]);
-const unescape = (s: string) =>
+const unescapeXml = (s: string) =>
   s
     .replace(/&quot;/g, '"')
     .replace(/&apos;/g, "'")
@@ -159,7 +159,7 @@ describe('insights over HTTP', () => {
       .slice(0, firstEight.length)
       .forEach((label, i) => {
         const full = names.get(firstEight[i]![0]) as string;
-        const shown = unescape(label!);
+        const shown = unescapeXml(label!);
         expect(full.startsWith(shown.replace(/…$/, ''))).toBe(true);
       });
     expect(roles(svg.text, 'total')[0]!.replace(/\./g, '')).toBe(
