@@ -11,6 +11,7 @@ const BENCHES: Record<string, string> = {
   webhooks: 'bench/webhooks.ts',
   processing: 'bench/processing.ts',
   answers: 'bench/answers.ts',
+  charts: 'bench/charts.ts',
 };
 
 export async function run(argv: string[]): Promise<void> {
