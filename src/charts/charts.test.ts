@@ -1,3 +1,4 @@
+import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { CASH_FLOW_CHART_SIZE, cashFlowChartSvg } from './cashFlowChart.ts';
 import { money, percent } from './format.ts';
@@ -82,7 +83,18 @@ describe('charts', () => {
   });
 
   it('renders PNGs of the stated size without a browser', () => {
-    expect(pngSize(svgToPng(spendingChartSvg(spending)))).toEqual(SPENDING_CHART_SIZE);
+    const png = svgToPng(spendingChartSvg(spending));
+    expect(pngSize(png)).toEqual(SPENDING_CHART_SIZE);
+    // The image data inflates to every row (filter byte + RGBA); the corner is the white background
+    // and the first bar's colour is where the bar is drawn.
+    const idat = png.indexOf('IDAT');
+    const rows = inflateSync(png.subarray(idat + 4, idat + 4 + png.readUInt32BE(idat - 4)));
+    const { width, height } = SPENDING_CHART_SIZE;
+    expect(rows.length).toBe((width * 4 + 1) * height);
+    const at = (x: number, y: number) =>
+      rows.subarray(y * (width * 4 + 1) + 1 + x * 4, y * (width * 4 + 1) + 5 + x * 4).toString('hex');
+    expect(at(0, 0)).toBe('ffffffff');
+    expect(at(500, 250 + 56 + 10)).toBe('2563ebff');
     const svg = cashFlowChartSvg({
       lang: 'en',
       months: [{ month: '2026-01', income: '1.00', spending: '2.00', net: '-1.00' }],

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
+import { encodePng } from './pngEncode.ts';
 
 const DEBIAN_FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
 
@@ -34,5 +35,6 @@ export function svgToPng(svg: string): Buffer {
     fitTo: { mode: 'original' },
     font: { fontFiles: fonts, loadSystemFonts: false, defaultFontFamily: 'DejaVu Sans' },
   });
-  return resvg.render().asPng();
+  const image = resvg.render();
+  return encodePng(image.pixels, image.width, image.height);
 }
