@@ -722,20 +722,25 @@ export async function accountBalancesOnDays(
   from: string,
   to: string,
 ): Promise<AccountDayBalanceRow[]> {
+  // Only POSTED rows and no categories: its own scan, materialized once (not the answer rows).
   const res = await db.query<AccountDayBalanceRow>(
-    `${answerRowsSql()},
-    moves AS (
-      SELECT account_id, day, sum(CASE WHEN (type = 'CREDIT') = (account_type <> 'CREDIT') THEN amt ELSE -amt END) AS delta
-      FROM rows WHERE status = 'POSTED' GROUP BY 1, 2
-    ), bal AS (
-      SELECT a.id, a.balance FROM items i JOIN accounts a ON a.item_id = i.id
+    `WITH acc AS (
+      SELECT a.id, a.type AS account_type, a.balance FROM items i JOIN accounts a ON a.item_id = i.id
       WHERE i.user_id = $1::uuid AND i.deleted_at IS NULL AND a.balance IS NOT NULL
-    ), days AS (SELECT generate_series($4::date, $5::date, interval '1 day')::date AS day)
-    SELECT bal.id AS "accountId", to_char(days.day, 'YYYY-MM-DD') AS day,
-      (bal.balance - coalesce((SELECT sum(m.delta) FROM moves m WHERE m.account_id = bal.id AND m.day > days.day), 0))::text
+    ), moves AS MATERIALIZED (
+      SELECT t.account_id, ${LOCAL_DAY} AS day,
+        sum(CASE WHEN (t.type = 'CREDIT') = (acc.account_type <> 'CREDIT')
+          THEN abs(coalesce(t.amount_in_account_currency, t.amount))
+          ELSE -abs(coalesce(t.amount_in_account_currency, t.amount)) END) AS delta
+      FROM acc JOIN transactions t ON t.account_id = acc.id
+      WHERE t.status = 'POSTED' AND t.date >= $2::date::timestamp AT TIME ZONE 'UTC'
+      GROUP BY 1, 2
+    ), days AS (SELECT generate_series($2::date, $3::date, interval '1 day')::date AS day)
+    SELECT acc.id AS "accountId", to_char(days.day, 'YYYY-MM-DD') AS day,
+      (acc.balance - coalesce((SELECT sum(m.delta) FROM moves m WHERE m.account_id = acc.id AND m.day > days.day), 0))::text
         AS balance
-    FROM bal CROSS JOIN days ORDER BY 1, 2`,
-    [userId, from, '2999-12-31', from, to],
+    FROM acc CROSS JOIN days ORDER BY 1, 2`,
+    [userId, from, to],
   );
   return res.rows;
 }
