@@ -10,6 +10,8 @@ const BENCHES: Record<string, string> = {
   backfill: 'bench/backfill.ts',
   webhooks: 'bench/webhooks.ts',
   processing: 'bench/processing.ts',
+  answers: 'bench/answers.ts',
+  charts: 'bench/charts.ts',
 };
 
 export async function run(argv: string[]): Promise<void> {

@@ -13,6 +13,7 @@ import { refreshBalance } from './world/accounts.ts';
 import { newRows } from './world/activity.ts';
 import type { AccountState } from './world/model.ts';
 import { toTransaction, type TxRow } from './world/rows.ts';
+import { createExplicitRows, type ExplicitRowsAdmin } from './explicitRows.ts';
 import type { FaultRule } from './faults.ts';
 import { SANDBOX_MFA, SANDBOX_PASSWORD } from './items/outcomes.ts';
 import { newItem } from './routes/items.ts';
@@ -52,6 +53,8 @@ export type SandboxAdmin = {
   /** The user approved (true) or refused (false) the access in the bank's app. */
   resolveUserAction(itemId: string, approve: boolean): Promise<void>;
   revokeConsent(itemId: string): Promise<void>;
+  /** The item's consent expires at `at` (ISO; null = never), as a bank-set expiry would. */
+  setConsentExpiry(itemId: string, at: string | null): Promise<void>;
   advanceClock(ms: number): Promise<void>;
   /** Switch Pluggy's refresh limits on/off at run time (see refresh-limits.ts); resets the windows. */
   setRefreshLimits(limits: RefreshLimits): void;
@@ -59,6 +62,8 @@ export type SandboxAdmin = {
   setConnectorStatus(connectorId: number, status: ConnectorHealthStatus): Promise<void>;
   deliveries(): DeliveryView[];
   waitForDeliveries(timeoutMs?: number): Promise<void>;
+  /** Rows and bills exactly as a test writes them (explicitRows.ts). */
+  explicit: ExplicitRowsAdmin;
 };
 
 export type AccountSummary = {
@@ -212,6 +217,7 @@ export function createAdmin(ctx: SandboxContext, requestLog: RequestLogEntry[]):
     });
 
   const admin: SandboxAdmin = {
+    explicit: createExplicitRows(ctx),
     addFault: (rule) => ctx.faults.add(rule),
     removeFault: (id) => ctx.faults.remove(id),
     clearFaults: () => ctx.faults.clear(),
@@ -404,6 +410,15 @@ export function createAdmin(ctx: SandboxContext, requestLog: RequestLogEntry[]):
       if (!executor.resolveUserAction(item, approve ? 'approved' : 'denied')) {
         throw new ScenarioError(`item ${itemId} is not waiting for a user action (${item.status})`, 409);
       }
+    },
+
+    async setConsentExpiry(itemId, at) {
+      const { item } = worldOf(itemId);
+      if (at !== null && Number.isNaN(Date.parse(at)))
+        throw new ScenarioError('at must be an ISO date or null');
+      if (!item.consent) executor.newConsent(item, clock.nowMs());
+      item.consent!.expiresAt = at === null ? null : iso(Date.parse(at));
+      executor.touch(item, {});
     },
 
     async revokeConsent(itemId) {

@@ -15,10 +15,12 @@ import type { ConnectDeps } from '../../reads/connect.ts';
 import { createConnectorCatalog } from '../../reads/connectors.ts';
 import { type Boss, enqueue, QUEUES } from '../../sync/jobs.ts';
 import { requireBearer } from '../auth.ts';
+import { answerRoutes } from './answers.ts';
 import { connectRoutes, linkKey } from './connect.ts';
 import { connectPageRoutes } from './connectPage.ts';
 import { connectorRoutes } from './connectors.ts';
 import { legacyRoutes } from './legacy.ts';
+import { insightRoutes } from './insights.ts';
 import { installMetrics } from './metrics.ts';
 import { userRoutes } from './users.ts';
 
@@ -142,6 +144,8 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
           linkRateLimit: perPerson,
         }),
       );
+      await api.register(answerRoutes({ pool: deps.pool }));
+      await api.register(insightRoutes({ pool: deps.pool, pluggy: deps.pluggy, connect }));
       await api.register(connectRoutes(connect, { perIp, perLink }));
       await api.register(connectorRoutes(catalog));
       await api.register(legacyRoutes({ pool: deps.pool, catalog, connect }));

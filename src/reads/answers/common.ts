@@ -82,3 +82,13 @@ export function compareDecimals(a: string, b: string): number {
   const d = units(a) - units(b);
   return d < 0n ? -1 : d > 0n ? 1 : 0;
 }
+
+/**
+ * The calendar day of a stored date: Pluggy sends calendar dates as midnight UTC, taken as they are
+ * (moving them to São Paulo time would put every 1st in the previous month); a date with a time of
+ * day is read in São Paulo time (docs/pluggy.md#transaction-fields).
+ */
+export function localDay(isoTime: string): string {
+  if (isoTime.endsWith('T00:00:00.000Z') || /^\d{4}-\d{2}-\d{2}$/.test(isoTime)) return isoTime.slice(0, 10);
+  return todayInSaoPaulo(new Date(isoTime));
+}
