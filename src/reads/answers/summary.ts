@@ -89,7 +89,8 @@ export async function monthlySummary(
   const { month, lang } = opts;
   const { from, to } = monthRange(month);
   const today = opts.today ?? todayInSaoPaulo();
-  const balanceDay = to.localeCompare(today) < 0 ? to : today;
+  // biome-ignore lint/complexity/useMathMinMax: ISO date strings, compared as text (Math.min would coerce to NaN)
+  const balanceDay = to < today ? to : today;
   const prev = addMonths(month, -1);
   const [flows, categories, comparison, merchants, transfers, bills, balances, accounts, fresh] =
     await Promise.all([
