@@ -77,6 +77,10 @@ const EnvSchema = z.object({
   SYNC_CONCURRENCY: int(2, 1, 8),
   // Under a platform's kill grace period (often 30 s): what is still running then is recovered by the job leases.
   SHUTDOWN_TIMEOUT_SECONDS: int(25, 1, 600),
+  // What this process runs (`start --role` overrides it): see Config.role.
+  ROLE: z.preprocess(emptyToUndefined, z.enum(['all', 'api', 'worker']).default('all')),
+  // The worker role's own HTTP port: health and metrics only.
+  WORKER_PORT: int(3001, 0, 65535),
 });
 
 /**
@@ -126,7 +130,16 @@ export type Config = {
   sync: { staleAfterHours: number; concurrency: number };
   /** How long stopping waits for running jobs before leaving them to recovery (src/sync/leases.ts). */
   shutdownTimeoutSeconds: number;
+  /**
+   * What this process runs. `api`: HTTP and the webhook receiver, no job. `worker`: the jobs, and
+   * HTTP for health and metrics only, on `workerPort`. `all`: both (one machine).
+   */
+  role: Role;
+  workerPort: number;
 };
+
+export type Role = 'all' | 'api' | 'worker';
+export const ROLES: readonly Role[] = ['all', 'api', 'worker'];
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -193,5 +206,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     sync: { staleAfterHours: e.SYNC_STALE_AFTER_HOURS, concurrency: e.SYNC_CONCURRENCY },
     shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT_SECONDS,
+    role: e.ROLE,
+    workerPort: e.WORKER_PORT,
   };
 }
