@@ -172,10 +172,12 @@ async function apiServer(
 ): Promise<FastifyInstance> {
   const { db, pluggy, boss, webhookWorker } = parts;
   // Stored deliveries are announced to the worker processes; a burst shares one notification.
-  let announcing: NodeJS.Timeout | undefined;
+  let announcing = false;
   const announce = () => {
-    announcing ??= setTimeout(() => {
-      announcing = undefined;
+    if (announcing) return;
+    announcing = true;
+    setTimeout(() => {
+      announcing = false;
       notifyEventsStored(db.pool).catch((err: Error) =>
         logger.warn({ err: { message: err.message } }, 'could not announce stored webhook events'),
       );
