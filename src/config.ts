@@ -48,6 +48,11 @@ const EnvSchema = z.object({
   PLUGGY_CLIENT_ID: optionalString,
   PLUGGY_CLIENT_SECRET: optionalString,
   PLUGGY_TIMEOUT_MS: int(30_000, 100, 300_000),
+  // Requests per endpoint per minute Pluggy grants this deployment, when it is not the documented one.
+  PLUGGY_RATE_LIMIT_PER_MINUTE: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().int().min(10).max(100_000).optional(),
+  ),
   SANDBOX_PORT: int(8787, 0, 65535),
   WEBHOOK_SECRET: z.preprocess(
     emptyToUndefined,
@@ -113,7 +118,14 @@ export type Config = {
   databaseUrl: string | undefined;
   dataDir: string;
   embeddedPgPort: number;
-  pluggy: { baseUrl: string | undefined; clientId: string; clientSecret: string; timeoutMs: number };
+  pluggy: {
+    baseUrl: string | undefined;
+    clientId: string;
+    clientSecret: string;
+    timeoutMs: number;
+    /** Pluggy's per-endpoint limit when it differs from the documented one (src/pluggy/rateGate.ts). */
+    rateLimitPerMinute?: number | undefined;
+  };
   sandboxPort: number;
   /** What we register at Pluggy and accept on deliveries. */
   webhookSecret: string;
@@ -196,6 +208,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       clientId: e.PLUGGY_CLIENT_ID ?? SANDBOX_CLIENT_ID,
       clientSecret: e.PLUGGY_CLIENT_SECRET ?? SANDBOX_CLIENT_SECRET,
       timeoutMs: e.PLUGGY_TIMEOUT_MS,
+      rateLimitPerMinute: e.PLUGGY_RATE_LIMIT_PER_MINUTE,
     },
     sandboxPort: e.SANDBOX_PORT,
     webhookSecret: e.WEBHOOK_SECRET ?? DEV_DEFAULTS.WEBHOOK_SECRET,
