@@ -49,17 +49,13 @@ async function startRole(
 }
 
 async function waitHealthy(p: ServiceProcess & { port: number }, role: string): Promise<void> {
-  await expect
-    .poll(
-      async () =>
-        ((await getJson(`http://127.0.0.1:${p.port}/health`)) as { body?: { role?: string } })?.body?.role,
-      {
-        timeout: 120_000,
-        interval: 500,
-        message: `${p.name} did not come up:\n${p.output()}`,
-      },
-    )
-    .toBe(role);
+  const roleOf = async () =>
+    ((await getJson(`http://127.0.0.1:${p.port}/health`)) as { body?: { role?: string } } | undefined)?.body?.role;
+  try {
+    await expect.poll(roleOf, { timeout: 120_000, interval: 500 }).toBe(role);
+  } catch (err) {
+    throw new Error(`${p.name} did not come up: ${(err as Error).message}\n${p.output()}`);
+  }
   expect(p.output()).toContain(`role ${role}`);
 }
 
