@@ -50,7 +50,8 @@ async function startRole(
 
 async function waitHealthy(p: ServiceProcess & { port: number }, role: string): Promise<void> {
   const roleOf = async () =>
-    ((await getJson(`http://127.0.0.1:${p.port}/health`)) as { body?: { role?: string } } | undefined)?.body?.role;
+    ((await getJson(`http://127.0.0.1:${p.port}/health`)) as { body?: { role?: string } } | undefined)?.body
+      ?.role;
   try {
     await expect.poll(roleOf, { timeout: 120_000, interval: 500 }).toBe(role);
   } catch (err) {
@@ -104,17 +105,30 @@ function truthOf(sb: Sandbox, itemId: string) {
     .sort((x, y) => (x.id < y.id ? -1 : 1));
 }
 
-/** Items whose stored copy differs from the sandbox's truth. */
-async function differing(db: TestDatabase, sb: Sandbox, ids: string[]): Promise<string[]> {
+/**
+ * Items whose stored copy differs from the sandbox's truth. `balances: false` after new rows: the
+ * sandbox announces them with transactions/created alone (the balance moves without an
+ * item/updated), and that event fetches transactions, not accounts.
+ */
+async function differing(
+  db: TestDatabase,
+  sb: Sandbox,
+  ids: string[],
+  opts: { balances: boolean } = { balances: true },
+): Promise<string[]> {
   const out: string[] = [];
+  const shape = (r: { balance: string } & Record<string, unknown>) =>
+    opts.balances ? r : { ...r, balance: undefined };
   for (const id of ids) {
-    const ours = (await storedSummary(db, id)).map((r) => ({
-      ...r,
-      balance: Number(r.balance).toFixed(2),
-      amountSum: Number(r.amountSum).toFixed(2),
-      postedAmountSum: Number(r.postedAmountSum).toFixed(2),
-    }));
-    if (JSON.stringify(ours) !== JSON.stringify(truthOf(sb, id))) out.push(id);
+    const ours = (await storedSummary(db, id)).map((r) =>
+      shape({
+        ...r,
+        balance: Number(r.balance).toFixed(2),
+        amountSum: Number(r.amountSum).toFixed(2),
+        postedAmountSum: Number(r.postedAmountSum).toFixed(2),
+      }),
+    );
+    if (JSON.stringify(ours) !== JSON.stringify(truthOf(sb, id).map(shape))) out.push(id);
   }
   return out;
 }
@@ -129,7 +143,7 @@ describe('2 api and 3 worker processes on one PostgreSQL', () => {
     ensureBuilt();
     db = await createTestDatabase();
     // Small pages: a sync is many requests, so a worker is reliably caught mid-sync.
-    sb = await startSandbox({ stepDelayMs: 5, v2PageSize: 40, size: { transactionsPerAccount: 240 } });
+    sb = await startSandbox({ stepDelayMs: 5, v2PageSize: 40, size: { transactionsPerAccount: 160 } });
   }, 120_000);
   afterAll(async () => {
     await Promise.all(procs.map((p) => p.stop('SIGKILL')));
