@@ -81,6 +81,7 @@ describe('status, webhooks list/replay --failed, items resync', () => {
     expect(cli('items', 'resync', 'not-a-uuid')).toMatchObject({ code: 2 });
     expect(cli('items', 'resync', 'not-a-uuid').err).toContain('is not an item id (a UUID)');
     expect(cli('webhooks', 'replay', '../etc')).toMatchObject({ code: 2 });
+    expect(cli('sync', '../items')).toMatchObject({ code: 2 });
     expect(cli('items', 'resync', randomUUID())).toMatchObject({ code: 1 });
     expect(cli('items', 'resync', ok).out).toContain('1 sync queued');
     expect(cli('items', 'resync', ok).out).toContain('0 syncs queued, 1 already queued');
