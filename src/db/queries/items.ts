@@ -315,3 +315,15 @@ export async function personFreshness(db: Db, userId: string): Promise<Freshness
   );
   return res.rows[0] ?? { asOf: null, newestSyncAt: null, nextSyncAt: null, items: 0 };
 }
+
+/** The operator's status: live items by Pluggy status, with how many of each wait for their person. */
+export async function countItemsByStatus(
+  db: Db,
+): Promise<Array<{ status: string; items: number; needsReconnect: number }>> {
+  const res = await db.query<{ status: string; items: number; needsReconnect: number }>(
+    `SELECT coalesce(status, 'UNKNOWN') AS status, count(*)::int AS items,
+            count(*) FILTER (WHERE needs_reconnect)::int AS "needsReconnect"
+       FROM items WHERE deleted_at IS NULL GROUP BY 1 ORDER BY 1`,
+  );
+  return res.rows;
+}

@@ -21,6 +21,7 @@ import { connectPageRoutes } from './connectPage.ts';
 import { connectorRoutes } from './connectors.ts';
 import { legacyRoutes } from './legacy.ts';
 import { insightRoutes } from './insights.ts';
+import { statusRoutes } from './status.ts';
 import { installMetrics } from './metrics.ts';
 import { userRoutes } from './users.ts';
 
@@ -152,6 +153,7 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
       await api.register(
         connectPageRoutes({ widgetUrl: deps.connectWidgetUrl, whatsappNumber: config.whatsappNumber }),
       );
+      await api.register(statusRoutes({ pool: deps.pool, boss: deps.boss }));
     });
   };
   // Not encapsulated: helmet, CORS and the bearer check must cover every later route, not only ours.
