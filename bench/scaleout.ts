@@ -1,5 +1,5 @@
 /**
- * Scale-out on one PostgreSQL: `npx tsx bench/scaleout.ts [--events 6000]`.
+ * Scale-out on one PostgreSQL: `npx tsx bench/scaleout.ts [--events 6000] [--configs 1x1,2x1,1x3,2x3]`.
  *
  * Real service processes (`node dist/cli.js start --role api|worker`, the compiled build as
  * `npm start` runs it) on one fresh test database each round, with the sandbox as Pluggy:
@@ -32,6 +32,8 @@ const { values } = parseArgs({
     events: { type: 'string', default: '6000' },
     generate: { type: 'string' },
     connections: { type: 'string', default: '50' },
+    /** api×worker counts to run, comma-separated. */
+    configs: { type: 'string', default: '1x1,2x1,1x3,2x3' },
   },
 });
 
@@ -178,12 +180,8 @@ if (build.status !== 0) throw new Error(`build failed: ${build.stderr}`);
 const sandbox = await startSandbox({ port: 0, stepDelayMs: 5 });
 const rows: string[][] = [];
 try {
-  for (const [apis, workers] of [
-    [1, 1],
-    [2, 1],
-    [1, 3],
-    [2, 3],
-  ] as const) {
+  const configs = values.configs.split(',').map((c) => c.split('x').map(Number) as [number, number]);
+  for (const [apis, workers] of configs) {
     const db = await createTestDatabase();
     const procs: Proc[] = [];
     try {
