@@ -102,11 +102,18 @@ export async function pingDatabase(db: Db): Promise<void> {
 export async function withTransaction<T>(
   pool: pg.Pool,
   fn: (client: pg.PoolClient) => Promise<T>,
+  opts: {
+    /**
+     * COMMIT without waiting for the WAL flush (synchronous_commit off, this transaction only); the
+     * caller must say why losing it in a crash is harmless. BEGIN and the SET go in one round trip.
+     */
+    asyncCommit?: boolean;
+  } = {},
 ): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
-    await client.query('BEGIN');
+    await client.query(opts.asyncCommit ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
     const result = await fn(client);
     await client.query('COMMIT');
     return result;

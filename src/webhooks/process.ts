@@ -10,6 +10,7 @@ import {
   type WebhookEventRow,
 } from '../db/queries/webhookEvents.ts';
 import { enqueue, QUEUES, rateLimitDelaySeconds, type WebhookEventJob } from '../sync/jobs.ts';
+import { withTransaction } from '../db/pool.ts';
 import { describeError } from '../domain/describeError.ts';
 import { settledWithin } from '../sync/leases.ts';
 import { isHandledEvent } from './events.ts';
@@ -140,23 +141,8 @@ async function processStoredEvent(
  * as WAL is flushed in order. So after a crash either both survive, or the job is still active
  * and runs again, finding the event as it was (its effects are idempotent per event).
  */
-async function withAsyncCommit<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    // One round trip: BEGIN and the SET travel as one simple-protocol query.
-    await client.query('BEGIN; SET LOCAL synchronous_commit = off');
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch((e: Error) => {
-      broken = e;
-    });
-    throw err;
-  } finally {
-    client.release(broken);
-  }
+function withAsyncCommit<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  return withTransaction(pool, fn, { asyncCommit: true });
 }
 
 export type WebhookWorkerOptions = {
