@@ -91,4 +91,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '40000' })).toThrow(/HTTP_HEADERS_TIMEOUT_MS/);
     expect(() => loadConfig({ HTTP_MAX_CONNECTIONS: '0' })).toThrow(/HTTP_MAX_CONNECTIONS/);
   });
+
+  it('reads the role, the worker port and a granted Pluggy rate limit', () => {
+    const d = loadConfig({});
+    expect(d.role).toBe('all');
+    expect(d.workerPort).toBe(3001);
+    expect(d.pluggy.rateLimitPerMinute).toBeUndefined();
+    const w = loadConfig({ ROLE: 'worker', WORKER_PORT: '4001', PLUGGY_RATE_LIMIT_PER_MINUTE: '720' });
+    expect(w).toMatchObject({ role: 'worker', workerPort: 4001, pluggy: { rateLimitPerMinute: 720 } });
+    expect(() => loadConfig({ ROLE: 'both' })).toThrow(/ROLE/);
+    expect(() => loadConfig({ PLUGGY_RATE_LIMIT_PER_MINUTE: '5' })).toThrow(/PLUGGY_RATE_LIMIT_PER_MINUTE/);
+  });
 });

@@ -48,6 +48,11 @@ const EnvSchema = z.object({
   PLUGGY_CLIENT_ID: optionalString,
   PLUGGY_CLIENT_SECRET: optionalString,
   PLUGGY_TIMEOUT_MS: int(30_000, 100, 300_000),
+  // Requests per endpoint per minute Pluggy grants this deployment, when it is not the documented one.
+  PLUGGY_RATE_LIMIT_PER_MINUTE: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().int().min(10).max(100_000).optional(),
+  ),
   SANDBOX_PORT: int(8787, 0, 65535),
   WEBHOOK_SECRET: z.preprocess(
     emptyToUndefined,
@@ -77,6 +82,10 @@ const EnvSchema = z.object({
   SYNC_CONCURRENCY: int(2, 1, 8),
   // Under a platform's kill grace period (often 30 s): what is still running then is recovered by the job leases.
   SHUTDOWN_TIMEOUT_SECONDS: int(25, 1, 600),
+  // What this process runs (`start --role` overrides it): see Config.role.
+  ROLE: z.preprocess(emptyToUndefined, z.enum(['all', 'api', 'worker']).default('all')),
+  // The worker role's own HTTP port: health and metrics only.
+  WORKER_PORT: int(3001, 0, 65535),
 });
 
 /**
@@ -109,7 +118,14 @@ export type Config = {
   databaseUrl: string | undefined;
   dataDir: string;
   embeddedPgPort: number;
-  pluggy: { baseUrl: string | undefined; clientId: string; clientSecret: string; timeoutMs: number };
+  pluggy: {
+    baseUrl: string | undefined;
+    clientId: string;
+    clientSecret: string;
+    timeoutMs: number;
+    /** Pluggy's per-endpoint limit when it differs from the documented one (src/pluggy/rateGate.ts). */
+    rateLimitPerMinute?: number | undefined;
+  };
   sandboxPort: number;
   /** What we register at Pluggy and accept on deliveries. */
   webhookSecret: string;
@@ -126,7 +142,16 @@ export type Config = {
   sync: { staleAfterHours: number; concurrency: number };
   /** How long stopping waits for running jobs before leaving them to recovery (src/sync/leases.ts). */
   shutdownTimeoutSeconds: number;
+  /**
+   * What this process runs. `api`: HTTP and the webhook receiver, no job. `worker`: the jobs, and
+   * HTTP for health and metrics only, on `workerPort`. `all`: both (one machine).
+   */
+  role: Role;
+  workerPort: number;
 };
+
+export type Role = 'all' | 'api' | 'worker';
+export const ROLES: readonly Role[] = ['all', 'api', 'worker'];
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -183,6 +208,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       clientId: e.PLUGGY_CLIENT_ID ?? SANDBOX_CLIENT_ID,
       clientSecret: e.PLUGGY_CLIENT_SECRET ?? SANDBOX_CLIENT_SECRET,
       timeoutMs: e.PLUGGY_TIMEOUT_MS,
+      rateLimitPerMinute: e.PLUGGY_RATE_LIMIT_PER_MINUTE,
     },
     sandboxPort: e.SANDBOX_PORT,
     webhookSecret: e.WEBHOOK_SECRET ?? DEV_DEFAULTS.WEBHOOK_SECRET,
@@ -193,5 +219,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     sync: { staleAfterHours: e.SYNC_STALE_AFTER_HOURS, concurrency: e.SYNC_CONCURRENCY },
     shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT_SECONDS,
+    role: e.ROLE,
+    workerPort: e.WORKER_PORT,
   };
 }

@@ -22,6 +22,14 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
     summary: 'register or list Pluggy webhooks; replay a stored event',
     load: () => import('./webhooks.ts'),
   },
+  status: {
+    summary: 'what the service is doing: items, syncs, webhook backlog, queues, Pluggy calls and 429s',
+    load: () => import('./status.ts'),
+  },
+  items: {
+    summary: 'queue a re-sync of one item (resync <itemId>) or of every stale one (resync --stale)',
+    load: () => import('./items.ts'),
+  },
   bench: {
     summary: 'run benchmarks and print their tables (also npm run bench)',
     load: () => import('./bench.ts'),

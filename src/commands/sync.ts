@@ -3,6 +3,7 @@ import { loadConfig } from '../config.ts';
 import { closeOnSignal, openForCommand } from './syncSession.ts';
 import { createProgress, formatCounts, progressListener } from './progress.ts';
 import { describeError } from '../domain/describeError.ts';
+import { isPluggyId } from '../pluggy/resources/ids.ts';
 import { syncItem } from '../sync/syncItem.ts';
 
 const USAGE = `usage: npm run cli -- sync <itemId> [--full]
@@ -22,6 +23,11 @@ export async function run(argv: string[]): Promise<void> {
   if (values.help || !itemId || positionals.length > 1) {
     (values.help ? process.stdout : process.stderr).write(USAGE);
     if (!values.help) process.exitCode = 2;
+    return;
+  }
+  if (!isPluggyId(itemId)) {
+    process.stderr.write(`sync: ${JSON.stringify(itemId.slice(0, 80))} is not an item id (a UUID)\n`);
+    process.exitCode = 2;
     return;
   }
   const config = loadConfig();

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
 import { openDatabase } from '../db/open.ts';
+import { listEventsByOutcome } from '../db/queries/webhookEvents.ts';
 import { createLogger } from '../log.ts';
 import { NoPluggyError, pluggyForCommand } from './findPluggy.ts';
 import { PluggyError } from '../pluggy/index.ts';
@@ -19,8 +20,13 @@ const USAGE = `usage: npm run cli -- webhooks <subcommand>
       (default url: PUBLIC_BASE_URL${WEBHOOK_PATH})
   list
       the webhooks registered at Pluggy
+  list --failed | --pending [--limit N]
+      stored webhook events that failed, or are still waiting to be processed (oldest first)
   replay <eventId>
       process a stored webhook event again (its sync jobs go to the queue the service works)
+  replay --failed
+      process every failed event again; an event processed meanwhile (by this or any process) is
+      left as it is, so running it twice does nothing twice
 `;
 
 /** `npm run cli -- webhooks register|list|replay`. */
@@ -31,7 +37,7 @@ export async function run(argv: string[] = []): Promise<void> {
       case 'register':
         return await register(rest);
       case 'list':
-        return await list();
+        return await list(rest);
       case 'replay':
         return await replay(rest);
     }
@@ -83,7 +89,22 @@ async function register(argv: string[]): Promise<void> {
   }
 }
 
-async function list(): Promise<void> {
+async function list(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      failed: { type: 'boolean', default: false },
+      pending: { type: 'boolean', default: false },
+      limit: { type: 'string', default: '100' },
+    },
+  });
+  if (values.failed || values.pending) {
+    if (values.failed && values.pending) throw new UsageError('give --failed or --pending, not both');
+    const limit = Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100_000)
+      throw new UsageError('--limit must be a whole number from 1 to 100000');
+    return listStored(values.failed ? 'failed' : 'pending', limit);
+  }
   const config = loadConfig();
   const { pluggy } = await pluggyForCommand(config);
   const hooks = await pluggy.listWebhooks();
@@ -97,8 +118,39 @@ async function list(): Promise<void> {
   }
 }
 
+/** Stored events of one outcome: ids, type, item, attempts and the last error; never the payload. */
+async function listStored(outcome: 'failed' | 'pending', limit: number): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr);
+  const db = await openDatabase(config, logger);
+  try {
+    const rows = await listEventsByOutcome(db.pool, outcome, limit);
+    if (rows.length === 0) {
+      process.stdout.write(`no ${outcome} webhook events\n`);
+      return;
+    }
+    for (const r of rows) {
+      const error = r.error ? `  ${r.error.replace(/\s+/g, ' ').slice(0, 160)}` : '';
+      process.stdout.write(
+        `${r.eventId}  ${r.receivedAt.toISOString()}  ${r.event.padEnd(26)} item ${r.itemId ?? '—'}  attempts ${r.attempts}${error}\n`,
+      );
+    }
+    if (rows.length === limit) process.stdout.write(`(first ${limit}; --limit N for more)\n`);
+  } finally {
+    await db.close();
+  }
+}
+
 async function replay(argv: string[]): Promise<void> {
-  const { positionals } = parseArgs({ args: argv, allowPositionals: true });
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { failed: { type: 'boolean', default: false } },
+  });
+  if (values.failed) {
+    if (positionals.length) throw new UsageError('give an event id or --failed, not both');
+    return replayFailed();
+  }
   const eventId = positionals[0];
   if (!eventId || positionals.length > 1) {
     process.stderr.write('usage: npm run cli -- webhooks replay <eventId>\n');
@@ -125,6 +177,54 @@ async function replay(argv: string[]): Promise<void> {
       });
       process.stdout.write(`event ${eventId}: ${outcome}\n`);
       if (outcome === 'missing' || outcome === 'failed') process.exitCode = 1;
+    } finally {
+      await boss.stop({ graceful: false, wait: true });
+    }
+  } finally {
+    await db.close();
+  }
+}
+
+/**
+ * Every failed event processed again, oldest first, as the queue's worker would (not `replay:
+ * true`): an event another process finished meanwhile is found processed under its row lock and
+ * left alone, and a second run finds nothing failed. Events failing again stay failed with their
+ * new error.
+ */
+async function replayFailed(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr);
+  const { pluggy } = await pluggyForCommand(config);
+  const db = await openDatabase(config, logger);
+  try {
+    const boss = await startBoss(db.url, logger, { schedule: false, max: 2 });
+    try {
+      const counts = new Map<string, number>();
+      const tried = new Set<string>();
+      for (;;) {
+        const batch = (await listEventsByOutcome(db.pool, 'failed', 500)).filter(
+          (r) => !tried.has(r.eventId),
+        );
+        if (batch.length === 0) break;
+        for (const r of batch) {
+          tried.add(r.eventId);
+          let outcome: string;
+          try {
+            outcome = await processWebhookEvent({ pool: db.pool, pluggy, boss, logger }, r.eventId);
+          } catch (err) {
+            outcome = 'failed again';
+            process.stderr.write(`event ${r.eventId}: ${(err as Error).message}\n`);
+          }
+          counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
+        }
+      }
+      if (tried.size === 0) {
+        process.stdout.write('no failed webhook events\n');
+        return;
+      }
+      const summary = [...counts].map(([k, n]) => `${n} ${k}`).join(', ');
+      process.stdout.write(`replayed ${tried.size} failed events: ${summary}\n`);
+      if ((counts.get('failed') ?? 0) + (counts.get('failed again') ?? 0) > 0) process.exitCode = 1;
     } finally {
       await boss.stop({ graceful: false, wait: true });
     }

@@ -20,6 +20,8 @@ export type ServerDeps = {
   limits?: HttpLimits;
   /** Paths whose next segment is a secret (the webhook receiver's), blanked wherever a URL is echoed. */
   secretPathPrefixes?: string[];
+  /** The process's role (`start --role`), named by /health. */
+  role?: string;
 };
 
 /** The defaults of src/config.ts, for servers built without a config (tests, benchmarks). */
@@ -84,7 +86,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       'request',
     );
   });
-  await app.register(healthRoutes, { pool: deps.pool });
+  await app.register(healthRoutes, { pool: deps.pool, ...(deps.role ? { role: deps.role } : {}) });
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
   return app;
 }

@@ -128,9 +128,24 @@ export async function startBoss(
   });
   await boss.start();
   for (const [name, settings] of Object.entries(QUEUE_SETTINGS)) {
-    const existing = await boss.getQueue(name);
-    if (existing) await boss.updateQueue(name, { name, ...settings });
-    else await boss.createQueue(name, { name, ...settings });
+    // Processes starting together on a fresh database (`--role api` and `worker` side by side)
+    // race to create the same queues: pg-boss's createQueue then deadlocks or hits its unique key
+    // in all but one. The loser finds the queue made and updates it instead.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const existing = await boss.getQueue(name);
+        if (existing) await boss.updateQueue(name, { name, ...settings });
+        else await boss.createQueue(name, { name, ...settings });
+        break;
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (attempt >= 5 || (code !== '40P01' && code !== '23505')) {
+          await boss.stop({ graceful: false, wait: true }).catch(() => {});
+          throw err;
+        }
+        await new Promise((r) => setTimeout(r, 50 * attempt + Math.random() * 100));
+      }
+    }
   }
   return boss;
 }

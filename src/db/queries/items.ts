@@ -294,3 +294,15 @@ export async function itemSyncLagSeconds(db: Db): Promise<Array<{ id: string; la
   );
   return res.rows;
 }
+
+/** The operator's status: live items by Pluggy status, with how many of each wait for their person. */
+export async function countItemsByStatus(
+  db: Db,
+): Promise<Array<{ status: string; items: number; needsReconnect: number }>> {
+  const res = await db.query<{ status: string; items: number; needsReconnect: number }>(
+    `SELECT coalesce(status, 'UNKNOWN') AS status, count(*)::int AS items,
+            count(*) FILTER (WHERE needs_reconnect)::int AS "needsReconnect"
+       FROM items WHERE deleted_at IS NULL GROUP BY 1 ORDER BY 1`,
+  );
+  return res.rows;
+}

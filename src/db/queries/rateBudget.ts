@@ -47,6 +47,13 @@ export async function pauseScope(db: Db, scope: string, ms: number, shape: Bucke
        COALESCE(pluggy_rate_budget.paused_until, '-infinity'), EXCLUDED.paused_until)`,
     [scope, ms, shape.burst],
   );
+  // The gate pauses a scope once per 429 Pluggy answers: the operator's count of them.
+  await db.query(
+    `INSERT INTO pluggy_call_counts (minute, scope, rate_limited)
+     VALUES (date_trunc('minute', clock_timestamp()), $1, 1)
+     ON CONFLICT (minute, scope) DO UPDATE SET rate_limited = pluggy_call_counts.rate_limited + 1`,
+    [scope],
+  );
 }
 
 /**
@@ -70,6 +77,12 @@ WITH ensure AS (
   WHERE b.scope = cur.scope AND cur.available >= 1
     AND (cur.paused_until IS NULL OR cur.paused_until <= cur.now)
   RETURNING 1
+), counted AS (
+  -- Every granted token is a request about to be sent: counted for the operator's status in the
+  -- same statement, so counting costs no round trip (migration 010).
+  INSERT INTO pluggy_call_counts (minute, scope, calls)
+  SELECT date_trunc('minute', clock_timestamp()), $1, 1 FROM took
+  ON CONFLICT (minute, scope) DO UPDATE SET calls = pluggy_call_counts.calls + 1
 )
 SELECT CASE
          WHEN EXISTS (SELECT 1 FROM took) THEN 0
@@ -82,3 +95,35 @@ SELECT CASE
            1)
        END AS "waitMs"
 FROM (SELECT 1) one LEFT JOIN cur ON true`;
+
+/** Requests sent to Pluggy and 429s it answered since `hours` ago, over every process (migration 010). */
+export async function pluggyCallsSince(
+  db: Db,
+  hours: number,
+): Promise<{
+  calls: number;
+  rateLimited: number;
+  byScope: Array<{ scope: string; calls: number; rateLimited: number }>;
+}> {
+  const res = await db.query<{ scope: string; calls: number; rateLimited: number }>(
+    `SELECT scope, sum(calls)::int AS calls, sum(rate_limited)::int AS "rateLimited"
+       FROM pluggy_call_counts
+      WHERE minute >= date_trunc('minute', now() - make_interval(hours => $1))
+      GROUP BY scope ORDER BY sum(calls) DESC, scope`,
+    [hours],
+  );
+  return {
+    calls: res.rows.reduce((n, r) => n + r.calls, 0),
+    rateLimited: res.rows.reduce((n, r) => n + r.rateLimited, 0),
+    byScope: res.rows,
+  };
+}
+
+/** Drops call counts older than `days` (the status looks back an hour; a few days help an investigation). */
+export async function pruneCallCounts(db: Db, days: number): Promise<number> {
+  const res = await db.query(
+    `DELETE FROM pluggy_call_counts WHERE minute < now() - make_interval(days => $1)`,
+    [days],
+  );
+  return res.rowCount ?? 0;
+}

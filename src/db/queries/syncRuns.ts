@@ -209,3 +209,38 @@ export async function runningItemIdsOfUser(db: Db, userId: string): Promise<Set<
   });
   return new Set(res.rows.map((r) => r.itemId));
 }
+
+/** The operator's status: runs going now, and runs failed within the last `hours`, by kind. */
+export async function runStatusSince(
+  db: Db,
+  hours: number,
+): Promise<{ running: number; failed: number; failedByKind: Array<{ kind: string; n: number }> }> {
+  const res = await db.query<{ kind: string; running: number; failed: number }>(
+    `SELECT kind,
+            count(*) FILTER (WHERE status = 'running')::int AS running,
+            count(*) FILTER (WHERE status = 'failed'
+                               AND coalesce(finished_at, started_at) > now() - make_interval(hours => $1))::int AS failed
+       FROM sync_runs
+      WHERE status = 'running' OR coalesce(finished_at, started_at) > now() - make_interval(hours => $1)
+      GROUP BY kind ORDER BY kind`,
+    [hours],
+  );
+  return {
+    running: res.rows.reduce((n, r) => n + r.running, 0),
+    failed: res.rows.reduce((n, r) => n + r.failed, 0),
+    failedByKind: res.rows.filter((r) => r.failed > 0).map((r) => ({ kind: r.kind, n: r.failed })),
+  };
+}
+
+/** Every run of the given items (oldest first): the scale-out test's check that none overlapped. */
+export async function listRunIntervals(
+  db: Db,
+  itemIds: readonly string[],
+): Promise<Array<{ itemId: string; startedAt: Date; finishedAt: Date | null; status: string }>> {
+  const res = await db.query<{ itemId: string; startedAt: Date; finishedAt: Date | null; status: string }>(
+    `SELECT item_id AS "itemId", started_at AS "startedAt", finished_at AS "finishedAt", status
+       FROM sync_runs WHERE item_id = ANY($1::text[]) ORDER BY item_id, started_at`,
+    [[...itemIds]],
+  );
+  return res.rows;
+}

@@ -229,3 +229,97 @@ export async function claimEventProcessed(
   });
   return (res.rowCount ?? 0) > 0;
 }
+
+/** The operator's status: stored deliveries waiting or failed, and when the oldest waiting arrived. */
+export async function webhookBacklog(
+  db: Db,
+): Promise<{ pending: number; failed: number; oldestPendingAt: Date | null }> {
+  const res = await db.query<{ pending: number; failed: number; oldestPendingAt: Date | null }>(
+    `SELECT count(*) FILTER (WHERE outcome = 'pending')::int AS pending,
+            count(*) FILTER (WHERE outcome = 'failed')::int AS failed,
+            min(received_at) FILTER (WHERE outcome = 'pending') AS "oldestPendingAt"
+       FROM webhook_events WHERE outcome IN ('pending', 'failed')`,
+  );
+  return res.rows[0] ?? { pending: 0, failed: 0, oldestPendingAt: null };
+}
+
+/** `webhooks list --failed|--pending`: the events of one outcome, oldest first, without payloads. */
+export async function listEventsByOutcome(
+  db: Db,
+  outcome: 'pending' | 'failed',
+  limit: number,
+): Promise<Array<Omit<WebhookEventRow, 'raw'>>> {
+  const res = await db.query<Omit<WebhookEventRow, 'raw'>>(
+    `SELECT id, event_id AS "eventId", event, item_id AS "itemId", received_at AS "receivedAt",
+            processed_at AS "processedAt", outcome, error, attempts
+       FROM webhook_events WHERE outcome = $1 ORDER BY received_at, id LIMIT $2`,
+    [outcome, limit],
+  );
+  return res.rows;
+}
+
+/**
+ * The channel on which a process that stored deliveries tells the worker processes (`--role
+ * worker`) to fetch now instead of at their next poll. A hint only: a lost notification costs at
+ * most the poll interval, as every job is in the queue.
+ */
+const EVENTS_STORED_CHANNEL = 'pluggy_bridge_webhook_events_stored';
+
+export async function notifyEventsStored(db: Db): Promise<void> {
+  await db.query('SELECT pg_notify($1, $2)', [EVENTS_STORED_CHANNEL, '']);
+}
+
+/**
+ * Holds one connection of `pool` listening on the channel and calls `onNotify` for each
+ * notification (and once after every (re)connection: what was sent while it was down is missed).
+ * A lost connection is retried every `retryMs`. Returns the stop function.
+ */
+export async function listenForStoredEvents(
+  pool: pg.Pool,
+  onNotify: () => void,
+  onError: (err: Error) => void,
+  retryMs = 5_000,
+): Promise<() => Promise<void>> {
+  let client: pg.PoolClient | undefined;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const drop = (c: pg.PoolClient, err?: Error) => {
+    if (client !== c) return;
+    client = undefined;
+    c.release(err ?? true);
+    if (!stopped) timer = setTimeout(() => void connect(), retryMs);
+  };
+  const connect = async () => {
+    if (stopped) return;
+    let c: pg.PoolClient | undefined;
+    try {
+      c = await pool.connect();
+      const mine = c;
+      client = mine;
+      mine.on('notification', (m) => {
+        if (m.channel === EVENTS_STORED_CHANNEL) onNotify();
+      });
+      mine.on('error', (err) => {
+        onError(err);
+        drop(mine, err);
+      });
+      await mine.query(`LISTEN ${EVENTS_STORED_CHANNEL}`);
+      onNotify();
+    } catch (err) {
+      onError(err as Error);
+      if (c) drop(c, err as Error);
+      else if (!stopped) timer = setTimeout(() => void connect(), retryMs);
+    }
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    const c = client;
+    client = undefined;
+    if (c) {
+      await c.query(`UNLISTEN ${EVENTS_STORED_CHANNEL}`).catch(() => {});
+      c.release();
+    }
+  };
+}

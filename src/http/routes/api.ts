@@ -18,6 +18,7 @@ import { requireBearer } from '../auth.ts';
 import { connectRoutes, linkKey } from './connect.ts';
 import { connectorRoutes } from './connectors.ts';
 import { legacyRoutes } from './legacy.ts';
+import { statusRoutes } from './status.ts';
 import { installMetrics } from './metrics.ts';
 import { userRoutes } from './users.ts';
 
@@ -140,6 +141,7 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
       await api.register(connectRoutes(connect, { perIp, perLink }));
       await api.register(connectorRoutes(catalog));
       await api.register(legacyRoutes({ pool: deps.pool, catalog, connect }));
+      await api.register(statusRoutes({ pool: deps.pool, boss: deps.boss }));
     });
   };
   // Not encapsulated: helmet, CORS and the bearer check must cover every later route, not only ours.
