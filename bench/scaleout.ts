@@ -214,6 +214,8 @@ try {
             "SELECT count(*)::int AS n FROM webhook_events WHERE outcome NOT IN ('processed', 'ignored')",
           )
         ).rows[0]!.n;
+        const dead = procs.find((p) => p.child.exitCode !== null || p.child.signalCode !== null);
+        if (dead) throw new Error(`a service process exited during the round:\n${dead.out().slice(-3000)}`);
         if (pending === 0 || Date.now() > deadline) break;
         await new Promise((r) => setTimeout(r, 500));
       }
