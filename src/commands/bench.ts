@@ -17,9 +17,9 @@ const BENCHES: Record<string, Bench> = {
   webhooks: { file: 'bench/webhooks.ts', quick: ['--requests', '2000', '--rounds', '1'] },
   processing: { file: 'bench/processing.ts', quick: ['--events', '1000'] },
   backfill: { file: 'bench/backfill.ts', quick: ['--per-account', '5000'] },
-  incremental: { file: 'bench/incremental.ts', quick: ['--per-account', '5000', '--new', '10'] },
+  incremental: { file: 'bench/incremental.ts', quick: ['--per-account', '2500', '--new', '10'] },
   connectors: { file: 'bench/connectors.ts', quick: ['--requests', '100'] },
-  scaleout: { file: 'bench/scaleout.ts', quick: ['--events', '600', '--configs', '1x1,2x3'] },
+  scaleout: { file: 'bench/scaleout.ts', quick: ['--events', '600', '--configs', '2x3'] },
   reads: {
     file: 'bench/reads.ts',
     quick: ['--per-account', '1250', '--duration', '1', '--live-duration', '2'],
