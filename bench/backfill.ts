@@ -30,6 +30,7 @@ import type pg from 'pg';
 import { TRANSACTION_COLUMNS, transactionRow } from '../src/db/queries/transactions.ts';
 import { createTestDatabase } from '../src/db/testing.ts';
 import { startSandbox, type Transaction } from '../src/sandbox/index.ts';
+import { resultsDir } from './resultsDir.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -314,8 +315,8 @@ try {
     '',
   ].join('\n');
   process.stdout.write(`${table}\n`);
-  await mkdir(path.join(ROOT, 'bench/results'), { recursive: true });
-  await writeFile(path.join(ROOT, 'bench/results/backfill.md'), report);
+  await mkdir(resultsDir(), { recursive: true });
+  await writeFile(path.join(resultsDir(), 'backfill.md'), report);
 } finally {
   await sandbox.close();
   await db.drop();

@@ -28,6 +28,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { resultsDir } from './resultsDir.ts';
 
 const HERE = fileURLToPath(import.meta.url);
 
@@ -266,9 +267,8 @@ async function main() {
     ].join('\n');
     const report = `# Webhook event processing benchmark\n\n${table}\n\n${setup}\n\nRun: ${new Date().toISOString()}\n`;
     process.stdout.write(`\n${table}\n\n${setup}\n`);
-    const resultsDir = path.join(path.dirname(HERE), 'results');
-    await mkdir(resultsDir, { recursive: true });
-    await writeFile(path.join(resultsDir, 'processing.md'), report);
+    await mkdir(resultsDir(), { recursive: true });
+    await writeFile(path.join(resultsDir(), 'processing.md'), report);
     if (!allProcessed) process.exitCode = 1;
   } finally {
     await worker?.();

@@ -34,6 +34,7 @@ import { createPluggyClient, type Transaction } from '../src/pluggy/index.ts';
 import { startSandbox } from '../src/sandbox/index.ts';
 import { startBoss } from '../src/sync/jobs.ts';
 import { syncItem } from '../src/sync/syncItem.ts';
+import { resultsDir } from './resultsDir.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
@@ -197,8 +198,8 @@ try {
     '',
   ].join('\n');
   console.log(table);
-  await mkdir(path.join(ROOT, 'bench', 'results'), { recursive: true });
-  await writeFile(path.join(ROOT, 'bench', 'results', 'reads.md'), table);
+  await mkdir(resultsDir(), { recursive: true });
+  await writeFile(path.join(resultsDir(), 'reads.md'), table);
 } finally {
   for (const c of cleanup) await c().catch(() => {});
 }

@@ -20,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { resultsDir } from './resultsDir.ts';
 
 const HERE = fileURLToPath(import.meta.url);
 
@@ -278,9 +279,8 @@ async function main() {
       .join('\n');
     const report = `# Webhook receiver benchmark\n\n${table}\n\n${setup}\n\nRun: ${new Date().toISOString()}\n`;
     process.stdout.write(`\n${table}\n\n${setup}\n`);
-    const resultsDir = path.join(path.dirname(HERE), 'results');
-    await mkdir(resultsDir, { recursive: true });
-    await writeFile(path.join(resultsDir, 'webhooks.md'), report);
+    await mkdir(resultsDir(), { recursive: true });
+    await writeFile(path.join(resultsDir(), 'webhooks.md'), report);
     if (stored !== acked || jobs !== stored) process.exitCode = 1;
   } finally {
     await app.close();

@@ -36,6 +36,7 @@ const TITLES: Record<number, string> = {
   405: 'Method Not Allowed',
   409: 'Conflict',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
@@ -74,6 +75,12 @@ export function toProblem(err: unknown): Problem {
       return problem(400, 'malformed-json', 'The request body is empty but declared as JSON.');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return problem(400, 'invalid-request', 'Content-Length does not match the body.');
+    // Refused by the router before any route runs (Fastify's frameworkErrors); their own
+    // messages echo the path, which may carry a webhook secret, so ours do not.
+    case 'FST_ERR_BAD_URL':
+      return problem(400, 'malformed-url', 'The request path is not a valid URL (bad percent-encoding).');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return problem(414, 'path-too-long', 'A path segment is longer than any id this API uses.');
   }
   if (err instanceof SyntaxError || fe?.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
     return problem(400, 'malformed-json', 'The request body is not valid JSON.');
@@ -128,4 +135,14 @@ export function installErrorHandling(app: FastifyInstance, secretPrefixes: reado
       ),
     }),
   );
+}
+
+/**
+ * Fastify's `frameworkErrors`: what its router refuses before any route or hook runs (a path that
+ * is not valid percent-encoding, a segment beyond maxParamLength) answers problem+json like the rest.
+ */
+export function frameworkErrorHandler(secretPrefixes: readonly string[] = []) {
+  return (err: FastifyError, req: FastifyRequest, reply: FastifyReply): void => {
+    void sendProblem(reply, { ...toProblem(err), instance: maskRequestPath(req.url ?? '', secretPrefixes) });
+  };
 }

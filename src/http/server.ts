@@ -7,7 +7,7 @@ import Fastify, {
 import type pg from 'pg';
 import type { HttpLimits } from '../config.ts';
 import type { Logger } from '../log.ts';
-import { installErrorHandling, maskRequestPath } from './errors.ts';
+import { frameworkErrorHandler, installErrorHandling, maskRequestPath } from './errors.ts';
 import { healthRoutes } from './routes/health.ts';
 
 export type ServerDeps = {
@@ -70,6 +70,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         },
       }),
     trustProxy: true,
+    frameworkErrors: frameworkErrorHandler(secretPrefixes),
   });
   // Beyond this Node closes new connections as they arrive, before any request is read.
   app.server.maxConnections = limits.maxConnections;

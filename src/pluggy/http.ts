@@ -55,6 +55,12 @@ export type RequestSpec = {
    * shred ordinary words).
    */
   secrets?: readonly string[];
+  /**
+   * Called with the time of a 2xx answer by Pluggy's own clock (its `Date` header, whole seconds),
+   * when the answer carries a valid one. A sync uses it to bound what a listing saw by the clock
+   * that stamps `createdAt` (docs/pluggy.md#watermark-by-pluggys-clock).
+   */
+  onServerDate?: (pluggyTime: Date) => void;
 };
 
 /** RequestSpec.secrets from loose values: strings as they are, records by their values; absent skipped. */
@@ -337,6 +343,10 @@ export function createRequestSender(opts: SenderOptions): RequestSender {
 
       const { status, headers, text } = outcome;
       if (status >= 200 && status < 300) {
+        if (spec.onServerDate) {
+          const date = Date.parse(headers.get('date') ?? '');
+          if (Number.isFinite(date)) spec.onServerDate(new Date(date));
+        }
         if (!readBody || text.trim() === '') return undefined;
         try {
           return JSON.parse(text);

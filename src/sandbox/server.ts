@@ -139,7 +139,9 @@ export function createHttpServer(ctx: SandboxContext, api: Router, admin: Router
     let status = 0;
     const finish = (code: number, body: unknown, headers?: Record<string, string>) => {
       status = body instanceof Reply ? body.status : code;
-      send(res, code, body, headers);
+      // Pluggy's Date header is Pluggy's clock; here it is the sandbox's (manual or moved), so a
+      // client reading the time of an answer sees the same clock as the createdAt it serves.
+      send(res, code, body, { date: ctx.clock.now().toUTCString(), ...headers });
     };
 
     try {

@@ -35,8 +35,10 @@ import {
  * - incremental: `createdAtFrom` = watermark − margin (§2.7: never by `date`, which misses rows
  *   Pluggy stores late with an old date).
  *
- * The watermark is max(createdAt) of a listing that reached its end, and moves in the transaction
- * of that listing's last batch. It is not advanced batch by batch, because the listing is ordered
+ * The watermark is the later of max(createdAt) and the time Pluggy answered the first page (its
+ * Date header, Pluggy's clock) of a listing that reached its end, and moves in the transaction of
+ * that listing's last batch: a quiet account's next listing then starts near that time, not at
+ * its newest row (docs/pluggy.md#watermark-by-pluggys-clock). It is not advanced batch by batch, because the listing is ordered
  * by date, not createdAt: after a crash mid-listing, a watermark taken from the committed part
  * could skip older-created rows dated later. Re-fetching a listing is harmless: upserts that find
  * identical rows write nothing.
@@ -128,7 +130,10 @@ export async function syncAccountTransactions(
   };
 
   try {
-    for await (const page of prefetched(deps.pluggy.transactionPages(accountId, plan.filter))) {
+    const listed = deps.pluggy.transactionPages(accountId, plan.filter, {
+      onListingStart: (pluggyTime) => seen.started(pluggyTime),
+    });
+    for await (const page of prefetched(listed)) {
       result.pages++;
       pages++;
       for (const t of ownRows(deps, opts, page)) {

@@ -98,8 +98,10 @@ async function contents(db: TestDatabase, itemId: string) {
     movements: await q('SELECT id, raw FROM investment_transactions WHERE item_id = $1 ORDER BY id'),
     loans: await q('SELECT id, raw FROM loans WHERE item_id = $1 ORDER BY id'),
     identity: await q('SELECT id, raw FROM identities WHERE item_id = $1'),
+    // The watermark's value is Pluggy's clock when the listing started (a later run has a later
+    // one); the end is the same: one per account, no listing in progress.
     syncState: await q(
-      "SELECT resource, account_id, watermark, cursor FROM sync_state WHERE item_id = $1 AND resource = 'transactions' ORDER BY account_id",
+      "SELECT resource, account_id, watermark IS NOT NULL AS listed, cursor FROM sync_state WHERE item_id = $1 AND resource = 'transactions' ORDER BY account_id",
     ),
   };
 }
@@ -170,6 +172,11 @@ describe('a backfill worker killed with SIGKILL', () => {
     const uninterrupted = await backfillProcess(clean.url, itemId).done;
     expect(uninterrupted.code).toBe(0);
     expect(await contents(h.db, itemId)).toEqual(await contents(clean, itemId));
+    // The resumed account's watermark is the interrupted listing's start, never the resumed one's.
+    const mark = async (db: TestDatabase) =>
+      (await getWatermark(db.pool, { itemId, resource: 'transactions', accountId: acct.accountId }))
+        ?.watermark;
+    expect((await mark(h.db))!.getTime()).toBeLessThanOrEqual((await mark(clean))!.getTime());
   });
 });
 

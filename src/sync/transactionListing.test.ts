@@ -135,4 +135,72 @@ describe('ListingObservation', () => {
     expect(seen.progress()).toBeNull();
     expect(seen.end()).toEqual({ diff: null, watermark: new Date('2026-03-10T10:00:00Z') });
   });
+
+  it("moves the watermark to Pluggy's clock at the listing's start when that is later than any row", () => {
+    const listing = state('2026-03-10T10:00:00Z');
+    const plan = planListing({ listing, lastFull: recentFull, full: false, now, tuning });
+    const seen = new ListingObservation(plan, 100);
+    seen.started(new Date('2026-03-10T11:59:58Z'));
+    // Only the first page's answer counts: the listing saw everything created before it began.
+    seen.started(new Date('2026-03-10T11:59:59Z'));
+    seen.observe(tx('a', '2026-03-10T00:00:00.000Z', '2026-03-10T09:30:00.000Z'));
+    expect(seen.end().watermark).toEqual(new Date('2026-03-10T11:59:58Z'));
+    // …and the next listing starts the margin before it, not at the newest row.
+    const next = planListing({
+      listing: state('2026-03-10T11:59:58Z'),
+      lastFull: recentFull,
+      full: false,
+      now,
+      tuning,
+    });
+    expect(next.filter).toEqual({ createdAtFrom: '2026-03-10T10:59:58.000Z' });
+  });
+
+  it('never moves the watermark back: a row newer than the start (or an old watermark) wins', () => {
+    const seen = new ListingObservation(fullPlan(), 100);
+    seen.started(new Date('2025-01-04T00:00:00Z'));
+    seen.observe(tx('a', '2025-01-01T00:00:00.000Z', '2025-01-05T00:00:00.000Z'));
+    expect(seen.end().watermark?.toISOString()).toBe('2025-01-05T00:00:00.000Z');
+    const plan = planListing({
+      listing: state('2026-03-10T10:00:00Z'),
+      lastFull: recentFull,
+      full: false,
+      now,
+      tuning,
+    });
+    const late = new ListingObservation(plan, 100);
+    late.started(new Date('2026-03-10T09:00:00Z'));
+    expect(late.end().watermark).toEqual(new Date('2026-03-10T10:00:00Z'));
+  });
+
+  it('a full listing keeps its start in the resume position; a resumed listing ends at the original start', () => {
+    const seen = new ListingObservation(fullPlan(), 100);
+    seen.started(new Date('2025-02-01T00:00:00Z'));
+    seen.observe(tx('a', '2025-01-01T00:00:00.000Z', '2025-01-05T00:00:00.000Z'));
+    seen.observe(tx('a2', '2025-01-02T00:00:00.000Z', '2025-01-05T00:00:00.000Z'));
+    const cursor = seen.progress()!;
+    expect(JSON.parse(cursor).listedAt).toBe('2025-02-01T00:00:00.000Z');
+    expect(parseProgress(cursor)?.listedAt).toBe('2025-02-01T00:00:00.000Z');
+
+    const plan = planListing({ listing: state(null, cursor), lastFull: null, full: false, now, tuning });
+    expect(plan.mode).toBe('resume');
+    const resumed = new ListingObservation(plan, 100);
+    // Rows created during the interrupted part may lie in dates it had passed: the resumed
+    // listing's own, later start must not be taken.
+    resumed.started(new Date('2025-03-01T00:00:00Z'));
+    resumed.observe(tx('b', '2025-01-02T00:00:00.000Z', '2025-01-04T00:00:00.000Z'));
+    expect(resumed.end().watermark?.toISOString()).toBe('2025-02-01T00:00:00.000Z');
+
+    // A cursor written before listedAt existed resumes to max(createdAt), as it always did.
+    const old = JSON.stringify({
+      v: 1,
+      order: 'asc',
+      resumeDate: '2025-01-01T00:00:00.000Z',
+      maxCreatedAt: '2025-01-05T00:00:00.000Z',
+    });
+    const oldPlan = planListing({ listing: state(null, old), lastFull: null, full: false, now, tuning });
+    const fromOld = new ListingObservation(oldPlan, 100);
+    fromOld.started(new Date('2025-03-01T00:00:00Z'));
+    expect(fromOld.end().watermark?.toISOString()).toBe('2025-01-05T00:00:00.000Z');
+  });
 });

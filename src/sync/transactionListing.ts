@@ -19,12 +19,17 @@ export type ListingProgress = {
   resumeDate: string | null;
   /** max(createdAt) over everything committed by this listing so far. */
   maxCreatedAt: string | null;
+  /** When Pluggy answered the listing's first page, by Pluggy's clock (absent: unknown). */
+  listedAt?: string | null;
 };
 
 export type ListingPlan = {
   mode: ListingMode;
   filter: TransactionFilter;
-  /** The account's watermark before this listing (max createdAt of the last listing that ended). */
+  /**
+   * The account's watermark before this listing: the latest of the max(createdAt) and the start by
+   * Pluggy's clock of the last listing that ended.
+   */
   watermark: Date | null;
   /** Where an interrupted listing stood (mode 'resume' only). */
   resumeFrom: ListingProgress | null;
@@ -103,6 +108,9 @@ export class ListingObservation {
   private lastDate: string | null;
   private minDate: number | null = null;
   private maxCreatedAt: number | null;
+  /** When Pluggy answered this listing's first page, by its clock; a resumed listing keeps the original's. */
+  private listedAt: number | null;
+  private readonly listedAtFixed: boolean;
   /** Ids listed so far, for the deletion diff; null when this listing does not diff. */
   private seen: Set<string> | null;
   /** Why this listing does not diff deletions, when it does not. */
@@ -116,6 +124,10 @@ export class ListingObservation {
     this.order = saved?.order ?? null;
     this.lastDate = saved?.resumeDate ?? null;
     this.maxCreatedAt = ms(saved?.maxCreatedAt);
+    // A resumed listing started when the interrupted one did: rows created during the first part
+    // may sit in dates already passed, so only the original start bounds what it saw.
+    this.listedAt = ms(saved?.listedAt);
+    this.listedAtFixed = plan.mode === 'resume';
     // Only a full listing run start to end diffs id sets: Pluggy's lists carry no tombstones
     // (docs/pluggy.md, "Restatements and deletions").
     this.seen = plan.mode === 'full' ? new Set() : null;
@@ -125,6 +137,13 @@ export class ListingObservation {
   /** Whether the listing came in an order other than by date (then a crash restarts it instead). */
   get unordered(): boolean {
     return this.orderBroken;
+  }
+
+  /** Pluggy's clock when it answered the listing's first page (its Date header). */
+  started(pluggyTime: Date): void {
+    if (this.listedAtFixed || this.listedAt !== null) return;
+    const t = pluggyTime.getTime();
+    if (Number.isFinite(t)) this.listedAt = t;
   }
 
   observe(t: Transaction): void {
@@ -147,6 +166,7 @@ export class ListingObservation {
       order: this.orderBroken ? null : this.order,
       resumeDate: this.lastDate,
       maxCreatedAt: this.maxCreatedAt === null ? null : new Date(this.maxCreatedAt).toISOString(),
+      ...(this.listedAt === null ? {} : { listedAt: new Date(this.listedAt).toISOString() }),
     } satisfies ListingProgress);
   }
 
@@ -160,7 +180,11 @@ export class ListingObservation {
     } else if (this.seen) {
       this.diffSkipped = 'the listing returned no rows';
     }
-    const next = maxOf(this.plan.watermark?.getTime() ?? null, this.maxCreatedAt);
+    // Every row created before the listing started by Pluggy's clock was visible to it, bar those
+    // stamped shortly before they were stored: the next listing's margin covers those
+    // (docs/pluggy.md#watermark-by-pluggys-clock). Without this a quiet account would keep its
+    // newest row's createdAt and be re-read from there on every sync.
+    const next = maxOf(maxOf(this.plan.watermark?.getTime() ?? null, this.maxCreatedAt), this.listedAt);
     return { diff, watermark: next === null ? null : new Date(next) };
   }
 
@@ -194,6 +218,7 @@ export function parseProgress(cursor: string | null | undefined): ListingProgres
       order: p.order === 'asc' || p.order === 'desc' ? p.order : null,
       resumeDate: typeof p.resumeDate === 'string' ? p.resumeDate : null,
       maxCreatedAt: typeof p.maxCreatedAt === 'string' ? p.maxCreatedAt : null,
+      listedAt: typeof p.listedAt === 'string' ? p.listedAt : null,
     };
   } catch {
     return null;

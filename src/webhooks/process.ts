@@ -1,14 +1,16 @@
-import { withTransaction } from '../db/pool.ts';
 import type pg from 'pg';
 import type PgBoss from 'pg-boss';
 import {
+  claimEventProcessed,
   getEventByEventId,
-  lockEvent,
+  getEventsByEventIds,
   markFailed,
   markIgnored,
   markProcessed,
+  type WebhookEventRow,
 } from '../db/queries/webhookEvents.ts';
 import { enqueue, QUEUES, rateLimitDelaySeconds, type WebhookEventJob } from '../sync/jobs.ts';
+import { withTransaction } from '../db/pool.ts';
 import { describeError } from '../domain/describeError.ts';
 import { settledWithin } from '../sync/leases.ts';
 import { isHandledEvent } from './events.ts';
@@ -45,7 +47,7 @@ export type ProcessOutcome =
 export async function processWebhookEvent(
   deps: WebhookDeps,
   eventId: string,
-  opts: { replay?: boolean } = {},
+  opts: ProcessOptions = {},
 ): Promise<ProcessOutcome> {
   const seen: { event?: string; itemId?: string | null } = {};
   const outcome = await processStoredEvent(deps, eventId, opts, seen);
@@ -57,13 +59,23 @@ export async function processWebhookEvent(
   return outcome;
 }
 
+export type ProcessOptions = {
+  replay?: boolean;
+  /**
+   * The event's row as already loaded (the worker reads a fetched batch's rows in one query). It
+   * may be a little old: whether the event is already processed is decided again, under the
+   * row's lock, when the handler commits.
+   */
+  row?: WebhookEventRow | null;
+};
+
 async function processStoredEvent(
   deps: WebhookDeps,
   eventId: string,
-  opts: { replay?: boolean },
+  opts: ProcessOptions,
   seen: { event?: string; itemId?: string | null },
 ): Promise<ProcessOutcome> {
-  const row = await getEventByEventId(deps.pool, eventId);
+  const row = opts.row !== undefined ? opts.row : await getEventByEventId(deps.pool, eventId);
   if (row) {
     seen.event = row.event;
     seen.itemId = row.itemId;
@@ -90,13 +102,12 @@ async function processStoredEvent(
   const commit: HandlerContext['commit'] = async (fn) => {
     if (committed) throw new Error(`handler of ${event.event} committed twice`);
     await withAsyncCommit(deps.pool, async (client) => {
-      const outcome = await lockEvent(client, eventId);
-      if (!opts.replay && outcome === 'processed') {
+      // Lock and outcome in one statement, before the handler's writes (its failure rolls it back).
+      if (!(await claimEventProcessed(client, eventId, opts.replay ?? false))) {
         alreadyDone = true;
         return;
       }
       await fn(client);
-      await markProcessed(client, eventId);
     });
     committed = true;
   };
@@ -130,7 +141,7 @@ async function processStoredEvent(
  * as WAL is flushed in order. So after a crash either both survive, or the job is still active
  * and runs again, finding the event as it was (its effects are idempotent per event).
  */
-async function withAsyncCommit<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+function withAsyncCommit<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   return withTransaction(pool, fn, { asyncCommit: true });
 }
 
@@ -205,9 +216,14 @@ export async function startWebhookWorker(
     return completing;
   };
 
+  // Rows of the fetched jobs' events, loaded in one query per fetch instead of one per event.
+  const rows = new Map<string, WebhookEventRow>();
+
   const handle = async (job: PgBoss.JobWithMetadata<WebhookEventJob>): Promise<void> => {
+    const row = rows.get(job.data.eventId);
+    rows.delete(job.data.eventId);
     try {
-      await processWebhookEvent(deps, job.data.eventId);
+      await processWebhookEvent(deps, job.data.eventId, row ? { row } : {});
       toComplete.push(job.id);
       void flushCompletions();
     } catch (err) {
@@ -282,6 +298,15 @@ export async function startWebhookWorker(
           await sleep();
           continue;
         }
+        await getEventsByEventIds(
+          deps.pool,
+          jobs.map((j) => j.data.eventId),
+        )
+          .then((found) => {
+            for (const r of found) rows.set(r.eventId, r);
+          })
+          // Each event then reads its own row, as without the batch.
+          .catch((err: Error) => logger.warn({ err }, 'could not load the fetched webhook events'));
         buffer.push(...jobs);
         if (jobs.length < want) queueEmpty = true;
         continue;

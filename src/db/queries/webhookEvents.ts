@@ -135,19 +135,6 @@ export function markFailed(db: Db, eventId: string, error: string): Promise<bool
 }
 
 /**
- * Locks one stored event's row for the rest of the caller's transaction and returns its outcome
- * as committed. Two processings of the same event (a replay racing a retry) thus serialize, and
- * the second sees the first one's `processed`.
- */
-export async function lockEvent(client: pg.PoolClient, eventId: string): Promise<WebhookOutcome | null> {
-  const res = await client.query<{ outcome: WebhookOutcome }>(
-    'SELECT outcome FROM webhook_events WHERE event_id = $1 FOR UPDATE',
-    [eventId],
-  );
-  return res.rows[0]?.outcome ?? null;
-}
-
-/**
  * Events whose job retries ran out, oldest first (src/webhooks/redrive.ts queues them again):
  * pending or failed, received before `olderThan`, tried fewer than `maxAttempts` times, of a type
  * in `handledEvents`, not judged unprocessable, and with no job of theirs still queued or running
@@ -208,6 +195,39 @@ export async function countEventsByTypeAndOutcome(
     'SELECT event, outcome, count(*)::int AS n FROM webhook_events GROUP BY event, outcome',
   );
   return res.rows;
+}
+
+/** The stored rows of these events, in one query (the webhook worker loads a fetched batch at once). */
+export async function getEventsByEventIds(db: Db, eventIds: readonly string[]): Promise<WebhookEventRow[]> {
+  if (eventIds.length === 0) return [];
+  const res = await db.query<WebhookEventRow>({
+    name: 'webhook-events.by-event-ids',
+    text: `SELECT ${COLUMNS} FROM webhook_events WHERE event_id = ANY($1::text[])`,
+    values: [[...eventIds]],
+  });
+  return res.rows;
+}
+
+/**
+ * Marks the event processed inside the caller's transaction, before its handler's writes: one
+ * statement that both locks the row (so a replay racing a retry serializes: the second sees the first one's `processed`) and
+ * records the outcome, which the handler's failure rolls back with everything else. Returns false
+ * when the event is already processed (committed by another transaction, re-checked after waiting
+ * for its lock) and `reprocess` is not set, or when it is no longer stored: nothing to do.
+ */
+export async function claimEventProcessed(
+  client: pg.PoolClient,
+  eventId: string,
+  reprocess: boolean,
+): Promise<boolean> {
+  const res = await client.query({
+    name: 'webhook-events.claim-processed',
+    text: `UPDATE webhook_events SET outcome = 'processed', error = NULL, attempts = attempts + 1,
+             processed_at = now()
+            WHERE event_id = $1 AND ($2::boolean OR outcome <> 'processed')`,
+    values: [eventId, reprocess],
+  });
+  return (res.rowCount ?? 0) > 0;
 }
 
 /** The operator's status: stored deliveries waiting or failed, and when the oldest waiting arrived. */

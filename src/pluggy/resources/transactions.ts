@@ -13,12 +13,23 @@ export type TransactionFilter = {
 /** `ids` accepts at most 500 per request (part 02 §2.1). */
 const IDS_PER_REQUEST = 500;
 
+export type TransactionPagesOptions = {
+  /**
+   * Called once, with the time Pluggy answered the listing's first page by its own clock (the
+   * answer's `Date` header), if it sent one: every row created before that instant, less a margin
+   * for rows stamped before they became visible, is in this listing
+   * (docs/pluggy.md#watermark-by-pluggys-clock).
+   */
+  onListingStart?: (pluggyTime: Date) => void;
+};
+
 /** Contract part 02 §2. */
 export function transactionsResource(http: RequestSender) {
   /** GET /v2/transactions, one array per cursor page; stops on a cursor that does not advance. */
   const transactionPages = async function* (
     accountId: string,
     filter: TransactionFilter = {},
+    options: TransactionPagesOptions = {},
   ): AsyncGenerator<Transaction[]> {
     const path = '/v2/transactions';
     // /v2/transactions rejects unknown parameters with 400 (part 02 §0): send only these, and
@@ -30,8 +41,17 @@ export function transactionsResource(http: RequestSender) {
       dateTo: filter.dateTo,
       ids: filter.ids?.map((id) => checkedId('transaction id', id, 'GET', path)),
     };
+    const { onListingStart } = options;
     yield* cursorPagesOf({ method: 'GET', path }, (after) =>
-      http.request({ method: 'GET', path, query: { ...query, after } }, cursorOf(TransactionSchema)),
+      http.request(
+        {
+          method: 'GET',
+          path,
+          query: { ...query, after },
+          ...(after === undefined && onListingStart ? { onServerDate: onListingStart } : {}),
+        },
+        cursorOf(TransactionSchema),
+      ),
     );
   };
 
