@@ -9,6 +9,8 @@ import { openDatabase, type OpenDatabase } from './db/open.ts';
 import { apiRoutes } from './http/routes/api.ts';
 import { postgresRateGate } from './db/queries/rateBudget.ts';
 import { buildServer } from './http/server.ts';
+import { refreshItem } from './http/routes/itemActions.ts';
+import { mcpRoutes } from './mcp/http.ts';
 import type { Logger } from './log.ts';
 import { pluggyClientFromConfig } from './pluggy/fromConfig.ts';
 import { type PluggyClient, PluggyError } from './pluggy/index.ts';
@@ -108,6 +110,17 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
           );
         },
         apiRoutes({ pool: db.pool, pluggy, boss, logger, config }),
+        mcpRoutes({
+          pool: db.pool,
+          logger,
+          secret: config.linkSigningSecret,
+          connect: {
+            pool: db.pool,
+            linkSecret: config.linkSigningSecret,
+            publicBaseUrl: config.publicBaseUrl,
+          },
+          refreshItem: (item) => refreshItem({ pool: db.pool, pluggy, logger }, item),
+        }),
       ],
     });
     await http.listen({ port: config.port, host: config.host });

@@ -23,7 +23,8 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest();
 
 /**
  * Routes anyone may call: health, the API docs, Pluggy's webhook deliveries (they prove
- * themselves with the webhook secret) and the Connect page's calls (they carry a signed link).
+ * themselves with the webhook secret), the Connect page's calls (they carry a signed link) and /mcp
+ * (it checks its own person-scoped assistant tokens).
  * Matched on the route's pattern, not the raw URL, so `/health/../v1/users` cannot slip through.
  */
 export function isPublicRoute(method: string, pattern: string | undefined): boolean {
@@ -38,7 +39,8 @@ export function isPublicRoute(method: string, pattern: string | undefined): bool
     pattern.startsWith('/webhooks/') ||
     pattern === '/api/pluggy-v2/webhook' ||
     pattern.startsWith('/api/pluggy-v2/webhook/') ||
-    pattern.startsWith('/v1/connect/')
+    pattern.startsWith('/v1/connect/') ||
+    pattern === '/mcp' // assistant tokens only (src/mcp/http.ts), never the API's bearer token
   );
 }
 

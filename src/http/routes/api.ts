@@ -15,6 +15,7 @@ import type { ConnectDeps } from '../../reads/connect.ts';
 import { createConnectorCatalog } from '../../reads/connectors.ts';
 import { type Boss, enqueue, QUEUES } from '../../sync/jobs.ts';
 import { requireBearer } from '../auth.ts';
+import { assistantTokenRoutes } from './assistantTokens.ts';
 import { connectRoutes, linkKey } from './connect.ts';
 import { connectorRoutes } from './connectors.ts';
 import { legacyRoutes } from './legacy.ts';
@@ -138,6 +139,7 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
         }),
       );
       await api.register(connectRoutes(connect, { perIp, perLink }));
+      await api.register(assistantTokenRoutes({ pool: deps.pool, secret: config.linkSigningSecret }));
       await api.register(connectorRoutes(catalog));
       await api.register(legacyRoutes({ pool: deps.pool, catalog, connect }));
     });
