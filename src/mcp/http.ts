@@ -19,6 +19,17 @@ const MCP_BODY_LIMIT = 64 * 1024;
  */
 export function mcpRoutes(deps: McpDeps & { secret: string }): FastifyPluginAsync {
   return async (app) => {
+    // Fastify refuses a body with a "__proto__" key outright (a 400 before any code of ours), which
+    // would make such tool arguments a transport failure. JSON.parse keeps it as a plain own key
+    // (it never touches a prototype), so the tool's strict schema refuses it as a tool error.
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+      try {
+        done(null, JSON.parse(body as string));
+      } catch (err) {
+        done(err as Error, undefined);
+      }
+    });
     const handle = async (req: FastifyRequest, reply: FastifyReply) => {
       const m = /^Bearer[ ]+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
       if (!m?.[1]) {
