@@ -22,6 +22,7 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
     summary: 'register or list Pluggy webhooks; replay a stored event',
     load: () => import('./webhooks.ts'),
   },
+  mcp: { summary: "a person's finances as MCP tools over stdio (--phone)", load: () => import('./mcp.ts') },
   bench: {
     summary: 'run benchmarks and print their tables (also npm run bench)',
     load: () => import('./bench.ts'),
