@@ -10,6 +10,7 @@ const BENCHES: Record<string, string> = {
   backfill: 'bench/backfill.ts',
   webhooks: 'bench/webhooks.ts',
   processing: 'bench/processing.ts',
+  mcp: 'bench/mcp.ts',
 };
 
 export async function run(argv: string[]): Promise<void> {

@@ -121,7 +121,9 @@ describe('mcp over stdio (the CLI command)', () => {
     expect(audit.every((a) => a.tokenId === null)).toBe(true);
     expect(audit.map((a) => a.outcome)).toContain('error:scope-missing');
     // Each call is logged (stderr) with the tool, the outcome and the person's phone masked.
-    await vi.waitFor(() => expect(stderr).toMatch(/"phone":"\+55119\*{4}4321","tool":"get_balances","outcome":"ok"/));
+    await vi.waitFor(() =>
+      expect(stderr).toMatch(/"phone":"\+55119\*{4}4321","tool":"get_balances","outcome":"ok"/),
+    );
     expect(stderr).not.toContain('987654321');
   });
 });

@@ -27,14 +27,7 @@ const INSTRUCTIONS =
 export function createMcpServer(deps: McpDeps, session: McpSession, tools: readonly Tool[] = TOOLS): Server {
   const server = new Server(SERVER_INFO, { capabilities: { tools: {} }, instructions: INSTRUCTIONS });
   const visible = tools.filter((t) => hasScope(session.scopes, t.scope));
-  const listing = visible.map((t) => ({
-    name: t.name,
-    title: t.title,
-    description: t.description,
-    inputSchema: jsonSchema(t.input, 'input'),
-    outputSchema: jsonSchema(t.output, 'output'),
-    annotations: { title: t.title, ...t.annotations },
-  }));
+  const listing = visible.map(listingOf);
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: listing }));
   server.setRequestHandler(CallToolRequestSchema, async (req) =>
     callTool(deps, session, tools, req.params.name, req.params.arguments),
@@ -108,6 +101,25 @@ function canonical(v: unknown): string {
     return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(',')}}`;
   }
   return JSON.stringify(v) ?? 'null';
+}
+
+// A server is built per HTTP request; the tools' JSON Schemas are the same every time.
+const listings = new WeakMap<Tool, ReturnType<typeof buildListing>>();
+function listingOf(t: Tool) {
+  let l = listings.get(t);
+  if (!l) listings.set(t, (l = buildListing(t)));
+  return l;
+}
+
+function buildListing(t: Tool) {
+  return {
+    name: t.name,
+    title: t.title,
+    description: t.description,
+    inputSchema: jsonSchema(t.input, 'input'),
+    outputSchema: jsonSchema(t.output, 'output'),
+    annotations: { title: t.title, ...t.annotations },
+  };
 }
 
 function jsonSchema(schema: z.ZodObject, io: 'input' | 'output') {
