@@ -106,8 +106,10 @@ function canonical(v: unknown): string {
 // A server is built per HTTP request; the tools' JSON Schemas are the same every time.
 const listings = new WeakMap<Tool, ReturnType<typeof buildListing>>();
 function listingOf(t: Tool) {
-  let l = listings.get(t);
-  if (!l) listings.set(t, (l = buildListing(t)));
+  const cached = listings.get(t);
+  if (cached) return cached;
+  const l = buildListing(t);
+  listings.set(t, l);
   return l;
 }
 
