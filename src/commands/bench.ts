@@ -11,6 +11,7 @@ const BENCHES: Record<string, string> = {
   webhooks: 'bench/webhooks.ts',
   processing: 'bench/processing.ts',
   mcp: 'bench/mcp.ts',
+  answers: 'bench/answers.ts',
 };
 
 export async function run(argv: string[]): Promise<void> {

@@ -6,6 +6,7 @@ import {
   searchTransactionsByUser,
   type TransactionListRow,
 } from '../db/queries/transactions.ts';
+import { categoryName } from '../domain/categories.ts';
 import { AppError } from '../domain/errors.ts';
 import { requirePersonAccount } from './accounts.ts';
 import { requirePersonItem } from './items.ts';
@@ -53,7 +54,8 @@ export function transactionView(t: TransactionListRow): TransactionView {
     balance: decimal(t.balance),
     type: t.type,
     status: t.status,
-    category: t.category,
+    // null when the person's own category replaced Pluggy's: named here, in Pluggy's language.
+    category: t.category ?? (t.categoryId ? categoryName(t.categoryId, 'en') : null),
     categoryId: t.categoryId,
     providerId: t.providerId,
     operationType: t.operationType,

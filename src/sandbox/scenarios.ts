@@ -13,6 +13,7 @@ import { refreshBalance } from './world/accounts.ts';
 import { newRows } from './world/activity.ts';
 import type { AccountState } from './world/model.ts';
 import { toTransaction, type TxRow } from './world/rows.ts';
+import { createExplicitRows, type ExplicitRowsAdmin } from './explicitRows.ts';
 import type { FaultRule } from './faults.ts';
 import { SANDBOX_MFA, SANDBOX_PASSWORD } from './items/outcomes.ts';
 import { newItem } from './routes/items.ts';
@@ -59,6 +60,8 @@ export type SandboxAdmin = {
   setConnectorStatus(connectorId: number, status: ConnectorHealthStatus): Promise<void>;
   deliveries(): DeliveryView[];
   waitForDeliveries(timeoutMs?: number): Promise<void>;
+  /** Rows and bills exactly as a test writes them (explicitRows.ts). */
+  explicit: ExplicitRowsAdmin;
 };
 
 export type AccountSummary = {
@@ -212,6 +215,7 @@ export function createAdmin(ctx: SandboxContext, requestLog: RequestLogEntry[]):
     });
 
   const admin: SandboxAdmin = {
+    explicit: createExplicitRows(ctx),
     addFault: (rule) => ctx.faults.add(rule),
     removeFault: (id) => ctx.faults.remove(id),
     clearFaults: () => ctx.faults.clear(),

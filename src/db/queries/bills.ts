@@ -116,3 +116,45 @@ export async function deleteBillsNotIn(
   );
   return res.rowCount ?? 0;
 }
+
+export type BillStatusRow = {
+  id: string;
+  accountId: string;
+  accountName: string | null;
+  dueDate: Date;
+  closeDate: Date | null;
+  totalAmount: string;
+  minimumPaymentAmount: string | null;
+  /** What the card received as bill payments (05100000 CREDITs) from its close to 10 days after its due date. */
+  paidAmount: string;
+};
+
+/**
+ * A person's closed card bills due in [from, to] (dates), with what was paid towards each: the
+ * card's CREDIT rows categorized as credit card payment (docs/pluggy.md#amount-sign-and-type)
+ * dated after the bill closed (or 40 days before its due date without a close date) and up to
+ * 10 days after its due date, capped by the next bill's close.
+ */
+export async function billsDueBetween(
+  db: Db,
+  userId: string,
+  from: string,
+  to: string,
+): Promise<BillStatusRow[]> {
+  const res = await db.query<BillStatusRow>(
+    `SELECT b.id, b.account_id AS "accountId", coalesce(a.marketing_name, a.name) AS "accountName",
+       b.due_date AS "dueDate", b.close_date AS "closeDate", b.total_amount::text AS "totalAmount",
+       b.minimum_payment_amount::text AS "minimumPaymentAmount",
+       coalesce((SELECT sum(abs(t.amount)) FROM transactions t
+         WHERE t.account_id = b.account_id AND t.type = 'CREDIT' AND t.category_id = '05100000'
+           AND t.date > coalesce(b.close_date, b.due_date - interval '40 days')
+           AND t.date <= b.due_date + interval '10 days'), 0)::text AS "paidAmount"
+     FROM credit_card_bills b JOIN items i ON i.id = b.item_id JOIN accounts a ON a.id = b.account_id
+     WHERE i.user_id = $1::uuid AND i.deleted_at IS NULL
+       AND b.due_date >= $2::date::timestamp AT TIME ZONE 'UTC'
+       AND b.due_date < ($3::date + 1)::timestamp AT TIME ZONE 'UTC'
+     ORDER BY b.due_date, b.id`,
+    [userId, from, to],
+  );
+  return res.rows;
+}

@@ -294,3 +294,24 @@ export async function itemSyncLagSeconds(db: Db): Promise<Array<{ id: string; la
   );
   return res.rows;
 }
+
+export type FreshnessRow = {
+  asOf: Date | null;
+  newestSyncAt: Date | null;
+  nextSyncAt: Date | null;
+  items: number;
+};
+
+/**
+ * How fresh a person's stored data is: the oldest last successful sync among their live items
+ * (every answer is at least that fresh), the newest, and the next automatic sync Pluggy announced.
+ */
+export async function personFreshness(db: Db, userId: string): Promise<FreshnessRow> {
+  const res = await db.query<FreshnessRow>(
+    `SELECT min(last_synced_at) AS "asOf", max(last_synced_at) AS "newestSyncAt",
+       min(next_auto_sync_at) AS "nextSyncAt", count(*)::int AS items
+     FROM items WHERE user_id = $1::uuid AND deleted_at IS NULL`,
+    [userId],
+  );
+  return res.rows[0] ?? { asOf: null, newestSyncAt: null, nextSyncAt: null, items: 0 };
+}

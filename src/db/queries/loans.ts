@@ -107,3 +107,50 @@ export async function deleteLoansNotIn(db: Db, itemId: string, keepIds: readonly
   ]);
   return res.rowCount ?? 0;
 }
+
+export type LoanInstallmentRow = {
+  loanId: string;
+  productName: string | null;
+  contractNumber: string | null;
+  dueDay: string;
+  installmentNumber: number;
+  totalInstallments: number;
+  /** Outstanding balance spread over the remaining installments (Pluggy gives no installment value). */
+  estimatedAmount: string | null;
+};
+
+/**
+ * A person's monthly loan installments due in [from, to]: the n-th falls n−1 months after
+ * `firstInstallmentDueDate`; the next unpaid one is paidInstallments + 1 (docs/pluggy.md#loans).
+ * Loans with another periodicity or without those fields are left out.
+ */
+export async function loanInstallmentsDue(
+  db: Db,
+  userId: string,
+  from: string,
+  to: string,
+): Promise<LoanInstallmentRow[]> {
+  const res = await db.query<LoanInstallmentRow>(
+    `WITH l AS (
+      SELECT l.id, l.product_name, l.contract_number,
+        (l.raw->>'firstInstallmentDueDate')::timestamptz AT TIME ZONE 'UTC' AS first_due,
+        (l.raw->'installments'->>'paidInstallments')::int AS paid,
+        (l.raw->'installments'->>'totalNumberOfInstallments')::int AS total,
+        coalesce(l.outstanding_balance, (l.raw->'payments'->>'contractOutstandingBalance')::numeric) AS outstanding
+      FROM loans l JOIN items i ON i.id = l.item_id
+      WHERE i.user_id = $1::uuid AND i.deleted_at IS NULL
+        AND coalesce(l.raw->>'installmentPeriodicity', 'MONTHLY') = 'MONTHLY'
+        AND l.raw->>'firstInstallmentDueDate' IS NOT NULL
+        AND l.raw->'installments'->>'totalNumberOfInstallments' IS NOT NULL
+    )
+    SELECT l.id AS "loanId", l.product_name AS "productName", l.contract_number AS "contractNumber",
+      to_char((l.first_due + make_interval(months => n - 1))::date, 'YYYY-MM-DD') AS "dueDay",
+      n AS "installmentNumber", l.total AS "totalInstallments",
+      round(l.outstanding / nullif(l.total - coalesce(l.paid, 0), 0), 2)::text AS "estimatedAmount"
+    FROM l CROSS JOIN LATERAL generate_series(coalesce(l.paid, 0) + 1, l.total) n
+    WHERE (l.first_due + make_interval(months => n - 1))::date BETWEEN $2::date AND $3::date
+    ORDER BY 4, 1`,
+    [userId, from, to],
+  );
+  return res.rows;
+}

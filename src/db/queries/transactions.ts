@@ -360,9 +360,25 @@ export async function identicalTransactionIds(db: Db, rows: readonly { id: strin
 /** A transaction as the API answers it: the normalized columns, not the stored raw object. */
 export type TransactionListRow = Omit<TransactionRow, 'raw' | 'syncedAt'>;
 
+/**
+ * The category of row `t` as its owner chose it (migration 007): their correction of the row, else
+ * their rule for its merchant or description, else Pluggy's. The owner is found through the item.
+ */
+const CHOSEN_CATEGORY = `coalesce(
+    (SELECT cc.category_id FROM category_corrections cc WHERE cc.transaction_id = t.id),
+    (SELECT cr.category_id FROM category_rules cr JOIN items ci ON ci.user_id = cr.user_id
+     WHERE ci.id = t.item_id AND cr.match_key = 'm:' || coalesce(t.merchant_cnpj, lower(t.merchant_name))),
+    (SELECT cr.category_id FROM category_rules cr JOIN items ci ON ci.user_id = cr.user_id
+     WHERE ci.id = t.item_id AND cr.match_key = 'd:' || lower(t.description)),
+    t.category_id)`;
+
+// `category` (Pluggy's English text) is null when the owner's choice replaced Pluggy's id: the
+// reader names the chosen id itself.
 const LIST_COLUMNS = `t.id, t.account_id AS "accountId", t.item_id AS "itemId", t.amount,
   t.currency_code AS "currencyCode", t.amount_in_account_currency AS "amountInAccountCurrency", t.date,
-  t.description, t.description_raw AS "descriptionRaw", t.category, t.category_id AS "categoryId", t.status,
+  t.description, t.description_raw AS "descriptionRaw",
+  CASE WHEN ${CHOSEN_CATEGORY} IS NOT DISTINCT FROM t.category_id THEN t.category END AS category,
+  ${CHOSEN_CATEGORY} AS "categoryId", t.status,
   t.type, t.balance, t.provider_id AS "providerId", t.operation_type AS "operationType",
   t.installment_number AS "installmentNumber", t.total_installments AS "totalInstallments",
   t.bill_id AS "billId", t.purchase_date AS "purchaseDate", t.merchant_name AS "merchantName",
@@ -424,7 +440,7 @@ export async function searchTransactionsByUser(
   if (s.itemId) where.push(`t.item_id = ${p(s.itemId)}`);
   if (s.from) where.push(`t.date >= ${p(time(s.from))}::timestamptz`);
   if (s.to) where.push(`t.date <= ${p(time(s.to))}::timestamptz`);
-  if (s.categoryId) where.push(`t.category_id = ${p(s.categoryId)}`);
+  if (s.categoryId) where.push(`${CHOSEN_CATEGORY} = ${p(s.categoryId)}`);
   if (s.type) where.push(`t.type = ${p(s.type)}`);
   if (s.status) where.push(`t.status = ${p(s.status)}`);
   if (s.minAmount) where.push(`t.amount >= ${p(s.minAmount)}::numeric`);
@@ -455,4 +471,324 @@ export async function searchTransactionsByUser(
   const rows = res.rows.slice(0, limit);
   const last = rows.at(-1);
   return { rows, nextCursor: res.rows.length > limit && last ? encodeCursor(last) : null };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Answers (summaries, cash flow): every row of a person classified once, in SQL, summed as numeric.
+// The rules (docs/pluggy.md#amount-sign-and-type, #transaction-fields, #categories):
+// - direction from `type`, never the sign (card purchases are positive DEBITs, card refunds and
+//   bill payments negative CREDITs), so every figure uses abs() of the amount;
+// - the amount counted is in the account's currency (`amount_in_account_currency` when Pluggy
+//   sends one, i.e. a foreign purchase);
+// - `transfer`: a move between the person's own accounts (same-person transfer group 04, and the
+//   credit card payment 05100000 seen from checking and from the card), reported apart;
+// - `refund`: a CREDIT on a card, or a CREDIT on a bank account whose category is a spending
+//   category (not income 01, investments 03, transfers 05, other 99, none): it lowers its
+//   category's spending; every other CREDIT is `income`, every other DEBIT `spending`;
+// - the day: Pluggy's calendar dates are midnight UTC and are taken as they are; a date with a
+//   time of day is read in São Paulo time;
+// - a PENDING row is counted (and marked) unless a POSTED row that replaced it is stored too
+//   (same account, type and amount, same bank id or description, dated within days, created later):
+//   our sync deletes a restated row, this only guards the window before that deletion lands;
+// - the category is the person's correction, else their rule for the merchant or description,
+//   else Pluggy's.
+// ---------------------------------------------------------------------------------------------
+
+/** The effective category id of `t` for user `$1` (correction, rule by merchant, by description, Pluggy's). */
+const EFFECTIVE_CATEGORY = `coalesce(
+    (SELECT cc.category_id FROM category_corrections cc WHERE cc.transaction_id = t.id),
+    (SELECT cr.category_id FROM category_rules cr WHERE cr.user_id = $1::uuid
+       AND cr.match_key = 'm:' || coalesce(t.merchant_cnpj, lower(t.merchant_name))),
+    (SELECT cr.category_id FROM category_rules cr WHERE cr.user_id = $1::uuid
+       AND cr.match_key = 'd:' || lower(t.description)),
+    t.category_id)`;
+
+const LOCAL_DAY = `(CASE WHEN t.date = date_trunc('day', t.date, 'UTC') THEN (t.date AT TIME ZONE 'UTC')::date
+    ELSE (t.date AT TIME ZONE 'America/Sao_Paulo')::date END)`;
+
+const REPLACED_PENDING = `(t.status = 'PENDING' AND EXISTS (
+    SELECT 1 FROM transactions p
+    WHERE p.account_id = t.account_id AND p.id <> t.id AND p.status = 'POSTED' AND p.type = t.type
+      AND p.amount = t.amount AND p.pluggy_created_at >= t.pluggy_created_at
+      AND p.date BETWEEN t.date - interval '7 days' AND t.date + interval '15 days'
+      AND (p.provider_id = t.provider_id
+           OR ((p.provider_id IS NULL OR t.provider_id IS NULL)
+               AND lower(coalesce(p.description, '')) = lower(coalesce(t.description, ''))))))`;
+
+/**
+ * The classified rows of user `$1` whose local day falls in [`$2`, `$3`] (dates). The time range
+ * pre-filter is wide enough for both readings of a date (UTC midnight, or São Paulo at UTC-3/-2)
+ * and lets PostgreSQL walk the (account_id, date) index; the exact day test follows.
+ */
+function answerRowsSql(extraColumns = ''): string {
+  return `WITH acc AS (
+    SELECT a.id, a.type AS account_type FROM items i JOIN accounts a ON a.item_id = i.id
+    WHERE i.user_id = $1::uuid AND i.deleted_at IS NULL
+  ), base AS (
+    SELECT t.id, t.account_id, acc.account_type, t.type, t.status,
+      abs(coalesce(t.amount_in_account_currency, t.amount)) AS amt,
+      ${LOCAL_DAY} AS day,
+      ${EFFECTIVE_CATEGORY} AS category_id,
+      ${REPLACED_PENDING} AS replaced${extraColumns}
+    FROM acc JOIN transactions t ON t.account_id = acc.id
+    WHERE t.date >= $2::date::timestamp AT TIME ZONE 'UTC'
+      AND t.date < ($3::date + 1)::timestamp AT TIME ZONE 'UTC' + interval '4 hours'
+  ), rows AS (
+    SELECT b.*,
+      CASE
+        WHEN b.category_id LIKE '04%' OR b.category_id = '05100000' THEN 'transfer'
+        WHEN b.type = 'DEBIT' THEN 'spending'
+        WHEN b.account_type = 'CREDIT' THEN 'refund'
+        WHEN b.category_id IS NOT NULL AND b.category_id <> '99999999'
+          AND left(b.category_id, 2) NOT IN ('01', '03', '05') THEN 'refund'
+        ELSE 'income'
+      END AS kind,
+      CASE WHEN b.category_id ~ '^[0-9]{8,9}$' AND b.category_id <> '99999999'
+        THEN left(b.category_id, 2) || '000000' ELSE '99999999' END AS top_id
+    FROM base b
+    WHERE b.day BETWEEN $2::date AND $3::date AND NOT b.replaced
+  )`;
+}
+
+export type CategorySpendingRow = {
+  /** Top-level category id ('99999999' for rows without a category). */
+  topId: string;
+  /** Spending minus refunds, exact numeric as text. */
+  amount: string;
+  /** Rows counted (spending and refunds). */
+  count: number;
+  /** amount / total spending, 4 decimals; '0' when the total is not positive. */
+  share: string;
+  /** Spending per subcategory id inside this group (the effective id, or the group itself). */
+  subcategories: Array<{ categoryId: string; amount: string; count: number }>;
+};
+
+/** Spending per top-level category of user `userId` over local days [from, to], largest first. */
+export async function spendingByTopCategory(
+  db: Db,
+  userId: string,
+  from: string,
+  to: string,
+): Promise<CategorySpendingRow[]> {
+  const res = await db.query<CategorySpendingRow>(
+    `${answerRowsSql()},
+    sub AS (
+      SELECT top_id, coalesce(category_id, '99999999') AS category_id,
+        sum(CASE WHEN kind = 'spending' THEN amt ELSE -amt END) AS amount, count(*)::int AS count
+      FROM rows WHERE kind IN ('spending', 'refund') GROUP BY 1, 2
+    ), top AS (
+      SELECT top_id, sum(amount) AS amount, sum(count)::int AS count,
+        jsonb_agg(jsonb_build_object('categoryId', category_id, 'amount', amount::text, 'count', count)
+          ORDER BY amount DESC, category_id) AS subcategories
+      FROM sub GROUP BY top_id
+    ), total AS (SELECT sum(amount) AS total FROM top)
+    SELECT top.top_id AS "topId", top.amount::text AS amount, top.count,
+      CASE WHEN total.total > 0 THEN round(top.amount / total.total, 4)::text ELSE '0' END AS share,
+      top.subcategories
+    FROM top CROSS JOIN total
+    ORDER BY top.amount DESC, top.top_id`,
+    [userId, from, to],
+  );
+  return res.rows;
+}
+
+export type MonthFlowRow = {
+  /** 'YYYY-MM' */
+  month: string;
+  income: string;
+  /** Spending minus refunds. */
+  spending: string;
+  transfersIn: string;
+  transfersOut: string;
+  /** income − spending. */
+  net: string;
+  count: number;
+  pendingCount: number;
+};
+
+/** Income, spending and own transfers per month of the local days [from, to], oldest first. */
+export async function flowByMonth(db: Db, userId: string, from: string, to: string): Promise<MonthFlowRow[]> {
+  const res = await db.query<MonthFlowRow>(
+    `${answerRowsSql()}
+    SELECT to_char(day, 'YYYY-MM') AS month,
+      coalesce(sum(amt) FILTER (WHERE kind = 'income'), 0)::text AS income,
+      (coalesce(sum(amt) FILTER (WHERE kind = 'spending'), 0)
+        - coalesce(sum(amt) FILTER (WHERE kind = 'refund'), 0))::text AS spending,
+      coalesce(sum(amt) FILTER (WHERE kind = 'transfer' AND type = 'CREDIT'), 0)::text AS "transfersIn",
+      coalesce(sum(amt) FILTER (WHERE kind = 'transfer' AND type = 'DEBIT'), 0)::text AS "transfersOut",
+      (coalesce(sum(amt) FILTER (WHERE kind = 'income'), 0) - coalesce(sum(amt) FILTER (WHERE kind = 'spending'), 0)
+        + coalesce(sum(amt) FILTER (WHERE kind = 'refund'), 0))::text AS net,
+      count(*)::int AS count, (count(*) FILTER (WHERE status = 'PENDING'))::int AS "pendingCount"
+    FROM rows GROUP BY 1 ORDER BY 1`,
+    [userId, from, to],
+  );
+  return res.rows;
+}
+
+export type MerchantSpendingRow = { merchant: string; cnpj: string | null; amount: string; count: number };
+
+/** The merchants (else descriptions) with the most spending minus refunds over [from, to]. */
+export async function topMerchants(
+  db: Db,
+  userId: string,
+  from: string,
+  to: string,
+  limit: number,
+): Promise<MerchantSpendingRow[]> {
+  const res = await db.query<MerchantSpendingRow>(
+    `${answerRowsSql(`, coalesce(nullif(t.merchant_name, ''), nullif(t.description, ''), '?') AS merchant,
+      t.merchant_cnpj AS cnpj`)}
+    SELECT min(merchant) AS merchant, max(cnpj) AS cnpj,
+      sum(CASE WHEN kind = 'spending' THEN amt ELSE -amt END)::text AS amount, count(*)::int AS count
+    FROM rows WHERE kind IN ('spending', 'refund')
+    GROUP BY coalesce(cnpj, lower(merchant))
+    HAVING sum(CASE WHEN kind = 'spending' THEN amt ELSE -amt END) > 0
+    ORDER BY sum(CASE WHEN kind = 'spending' THEN amt ELSE -amt END) DESC, 1 LIMIT $4`,
+    [userId, from, to, limit],
+  );
+  return res.rows;
+}
+
+export type TransferRow = {
+  id: string;
+  accountId: string;
+  day: string;
+  type: 'DEBIT' | 'CREDIT';
+  amount: string;
+  categoryId: string | null;
+  description: string | null;
+  pending: boolean;
+};
+
+/** The person's moves between their own accounts over [from, to] (reported apart), oldest first. */
+export async function ownTransfers(db: Db, userId: string, from: string, to: string): Promise<TransferRow[]> {
+  const res = await db.query<TransferRow>(
+    `${answerRowsSql(', t.description')}
+    SELECT id, account_id AS "accountId", to_char(day, 'YYYY-MM-DD') AS day, type, amt::text AS amount,
+      category_id AS "categoryId", description, status = 'PENDING' AS pending
+    FROM rows WHERE kind = 'transfer' ORDER BY day, id`,
+    [userId, from, to],
+  );
+  return res.rows;
+}
+
+export type CategoryComparisonRow = { topId: string; previous: string; average3: string };
+
+/**
+ * Per top-level category: spending in the month before `monthStart` and the average of the three
+ * months before it (a month without rows counts as zero), rounded to the cent.
+ */
+export async function categoryComparison(
+  db: Db,
+  userId: string,
+  monthStart: string,
+): Promise<CategoryComparisonRow[]> {
+  const res = await db.query<CategoryComparisonRow>(
+    `${answerRowsSql()}
+    SELECT top_id AS "topId",
+      coalesce(sum(CASE WHEN kind = 'spending' THEN amt ELSE -amt END)
+        FILTER (WHERE day >= ($4::date - interval '1 month')::date), 0)::text AS previous,
+      round(sum(CASE WHEN kind = 'spending' THEN amt ELSE -amt END) / 3, 2)::text AS average3
+    FROM rows WHERE kind IN ('spending', 'refund') GROUP BY top_id ORDER BY top_id`,
+    [userId, `${shiftMonth(monthStart, -3)}`, `${dayBefore(monthStart)}`, monthStart],
+  );
+  return res.rows;
+}
+
+/** 'YYYY-MM-01' shifted by whole months. */
+function shiftMonth(monthStart: string, months: number): string {
+  const [y, m] = monthStart.split('-').map(Number) as [number, number];
+  const d = new Date(Date.UTC(y, m - 1 + months, 1));
+  return d.toISOString().slice(0, 10);
+}
+function dayBefore(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+}
+
+export type AccountDayBalanceRow = { accountId: string; day: string; balance: string };
+
+/**
+ * Each account's balance at the end of each local day in [from, to], reconstructed backwards from
+ * its current balance: balance(d) = current − the movement of every POSTED row after d (a bank
+ * account's CREDIT adds, DEBIT subtracts; a card's balance is what is owed, so the reverse).
+ * Accounts without a current balance are left out.
+ */
+export async function accountBalancesOnDays(
+  db: Db,
+  userId: string,
+  from: string,
+  to: string,
+): Promise<AccountDayBalanceRow[]> {
+  const res = await db.query<AccountDayBalanceRow>(
+    `${answerRowsSql()},
+    moves AS (
+      SELECT account_id, day, sum(CASE WHEN (type = 'CREDIT') = (account_type <> 'CREDIT') THEN amt ELSE -amt END) AS delta
+      FROM rows WHERE status = 'POSTED' GROUP BY 1, 2
+    ), bal AS (
+      SELECT a.id, a.balance FROM items i JOIN accounts a ON a.item_id = i.id
+      WHERE i.user_id = $1::uuid AND i.deleted_at IS NULL AND a.balance IS NOT NULL
+    ), days AS (SELECT generate_series($4::date, $5::date, interval '1 day')::date AS day)
+    SELECT bal.id AS "accountId", to_char(days.day, 'YYYY-MM-DD') AS day,
+      (bal.balance - coalesce((SELECT sum(m.delta) FROM moves m WHERE m.account_id = bal.id AND m.day > days.day), 0))::text
+        AS balance
+    FROM bal CROSS JOIN days ORDER BY 1, 2`,
+    [userId, from, '2999-12-31', from, to],
+  );
+  return res.rows;
+}
+
+export type FutureInstallmentRow = {
+  accountId: string;
+  description: string | null;
+  day: string;
+  amount: string;
+  installmentNumber: number;
+  totalInstallments: number;
+  /** true when stored by Pluggy as a row; false when projected a month after the last stored one. */
+  stored: boolean;
+};
+
+/**
+ * Card installments not billed yet that fall in the local days [from, to]: rows Pluggy already
+ * sends for future cycles (no billId), plus the remaining ones of each purchase projected monthly
+ * after its last stored installment (docs/pluggy.md#transaction-fields: each installment is
+ * re-dated to its own cycle).
+ */
+export async function futureInstallments(
+  db: Db,
+  userId: string,
+  from: string,
+  to: string,
+): Promise<FutureInstallmentRow[]> {
+  const res = await db.query<FutureInstallmentRow>(
+    `WITH acc AS (
+      SELECT a.id FROM items i JOIN accounts a ON a.item_id = i.id
+      WHERE i.user_id = $1::uuid AND i.deleted_at IS NULL AND a.type = 'CREDIT'
+    ), inst AS (
+      SELECT t.account_id, t.description, t.installment_number, t.total_installments, t.bill_id,
+        abs(coalesce(t.amount_in_account_currency, t.amount)) AS amt, ${LOCAL_DAY} AS day,
+        coalesce(t.purchase_date::date::text, '') || '|' || coalesce(lower(t.description), '') || '|'
+          || t.total_installments AS purchase
+      FROM acc JOIN transactions t ON t.account_id = acc.id
+      WHERE t.type = 'DEBIT' AND t.installment_number IS NOT NULL AND t.total_installments > 1
+    ), last AS (
+      SELECT DISTINCT ON (account_id, purchase) * FROM inst ORDER BY account_id, purchase, installment_number DESC
+    ), projected AS (
+      SELECT l.account_id, l.description, l.amt, n AS installment_number, l.total_installments,
+        (l.day + make_interval(months => n - l.installment_number))::date AS day
+      FROM last l CROSS JOIN LATERAL generate_series(l.installment_number + 1, l.total_installments) n
+    )
+    SELECT account_id AS "accountId", description, to_char(day, 'YYYY-MM-DD') AS day, amt::text AS amount,
+      installment_number AS "installmentNumber", total_installments AS "totalInstallments", stored
+    FROM (
+      SELECT account_id, description, day, amt, installment_number, total_installments, true AS stored
+      FROM inst WHERE bill_id IS NULL
+      UNION ALL
+      SELECT account_id, description, day, amt, installment_number, total_installments, false FROM projected
+    ) x
+    WHERE day BETWEEN $2::date AND $3::date
+    ORDER BY day, "accountId", description, "installmentNumber"`,
+    [userId, from, to],
+  );
+  return res.rows;
 }

@@ -16,6 +16,7 @@ import { createConnectorCatalog } from '../../reads/connectors.ts';
 import { type Boss, enqueue, QUEUES } from '../../sync/jobs.ts';
 import { requireBearer } from '../auth.ts';
 import { assistantTokenRoutes } from './assistantTokens.ts';
+import { answerRoutes } from './answers.ts';
 import { connectRoutes, linkKey } from './connect.ts';
 import { connectorRoutes } from './connectors.ts';
 import { legacyRoutes } from './legacy.ts';
@@ -138,6 +139,7 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
           linkRateLimit: perPerson,
         }),
       );
+      await api.register(answerRoutes({ pool: deps.pool }));
       await api.register(connectRoutes(connect, { perIp, perLink }));
       await api.register(assistantTokenRoutes({ pool: deps.pool, secret: config.linkSigningSecret }));
       await api.register(connectorRoutes(catalog));
