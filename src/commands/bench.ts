@@ -12,6 +12,7 @@ const BENCHES: Record<string, string> = {
   processing: 'bench/processing.ts',
   mcp: 'bench/mcp.ts',
   answers: 'bench/answers.ts',
+  charts: 'bench/charts.ts',
 };
 
 export async function run(argv: string[]): Promise<void> {

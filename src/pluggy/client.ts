@@ -5,11 +5,13 @@ import { accountsResource } from './resources/accounts.ts';
 import { billsResource } from './resources/bills.ts';
 import { categoriesResource } from './resources/categories.ts';
 import { connectorsResource } from './resources/connectors.ts';
+import { consentsResource } from './resources/consents.ts';
 import { connectTokensResource } from './resources/connectTokens.ts';
 import { identityResource } from './resources/identity.ts';
 import { investmentsResource } from './resources/investments.ts';
 import { itemsResource } from './resources/items.ts';
 import { loansResource } from './resources/loans.ts';
+import { merchantsResource } from './resources/merchants.ts';
 import { transactionsResource } from './resources/transactions.ts';
 import { webhooksResource } from './resources/webhooks.ts';
 
@@ -65,6 +67,8 @@ export function createPluggyClient(opts: PluggyClientOptions) {
     ...loansResource(http),
     ...billsResource(http),
     ...categoriesResource(http),
+    ...merchantsResource(http),
+    ...consentsResource(http),
     ...webhooksResource(http),
   };
 }

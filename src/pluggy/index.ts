@@ -6,6 +6,9 @@ export type { ConnectTokenOptions } from './resources/connectTokens.ts';
 export type { CreateItemInput, UpdateItemInput } from './resources/items.ts';
 export type { TransactionFilter } from './resources/transactions.ts';
 export type { CreateWebhookInput, UpdateWebhookInput } from './resources/webhooks.ts';
+export type { Merchant, MerchantsAnswer } from './resources/merchants.ts';
+export type { Consent } from './resources/consents.ts';
+export { MERCHANTS_PER_CALL } from './resources/merchants.ts';
 export {
   EXECUTION_STATUSES,
   ITEM_STATUSES,

@@ -32,6 +32,7 @@ import { authRoutes } from './routes/auth.ts';
 import { widgetStandinRoutes } from './routes/widget-standin.ts';
 import { connectorRoutes } from './routes/connectors.ts';
 import { itemRoutes } from './routes/items.ts';
+import { merchantRoutes } from './routes/merchants.ts';
 import { productRoutes } from './routes/products.ts';
 import { transactionRoutes } from './routes/transactions.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
@@ -180,6 +181,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   accountRoutes(api, ctx);
   transactionRoutes(api, ctx);
   productRoutes(api, ctx);
+  merchantRoutes(api, ctx);
   webhookRoutes(api, ctx);
   widgetStandinRoutes(api);
   mockbankRoutes(api, ctx);

@@ -53,6 +53,8 @@ export type SandboxAdmin = {
   /** The user approved (true) or refused (false) the access in the bank's app. */
   resolveUserAction(itemId: string, approve: boolean): Promise<void>;
   revokeConsent(itemId: string): Promise<void>;
+  /** The item's consent expires at `at` (ISO; null = never), as a bank-set expiry would. */
+  setConsentExpiry(itemId: string, at: string | null): Promise<void>;
   advanceClock(ms: number): Promise<void>;
   /** Switch Pluggy's refresh limits on/off at run time (see refresh-limits.ts); resets the windows. */
   setRefreshLimits(limits: RefreshLimits): void;
@@ -408,6 +410,15 @@ export function createAdmin(ctx: SandboxContext, requestLog: RequestLogEntry[]):
       if (!executor.resolveUserAction(item, approve ? 'approved' : 'denied')) {
         throw new ScenarioError(`item ${itemId} is not waiting for a user action (${item.status})`, 409);
       }
+    },
+
+    async setConsentExpiry(itemId, at) {
+      const { item } = worldOf(itemId);
+      if (at !== null && Number.isNaN(Date.parse(at)))
+        throw new ScenarioError('at must be an ISO date or null');
+      if (!item.consent) executor.newConsent(item, clock.nowMs());
+      item.consent!.expiresAt = at === null ? null : iso(Date.parse(at));
+      executor.touch(item, {});
     },
 
     async revokeConsent(itemId) {

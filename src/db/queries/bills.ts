@@ -158,3 +158,44 @@ export async function billsDueBetween(
   );
   return res.rows;
 }
+
+/** A card bill beside the sum of the rows Pluggy filed under it (purchases minus refunds). */
+export type BillCheckRow = {
+  id: string;
+  accountId: string;
+  itemId: string;
+  accountName: string | null;
+  dueDay: string;
+  totalAmount: string;
+  /** DEBIT minus CREDIT rows carrying this billId, card payments left out; null when none. */
+  rowsSum: string | null;
+  rows: number;
+  /** Pluggy lists a payment in the bill, or a payment row reached the card after it closed. */
+  paid: boolean;
+};
+
+/** The person's bills due from `fromDay` on, or closed in the last `recentDays`. */
+export async function listBillChecks(db: Db, userId: string, fromDay: string): Promise<BillCheckRow[]> {
+  const { rows } = await db.query<BillCheckRow>(
+    `SELECT b.id, b.account_id AS "accountId", b.item_id AS "itemId", a.name AS "accountName",
+            to_char((b.due_date AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD') AS "dueDay",
+            b.total_amount::text AS "totalAmount", s.sum::text AS "rowsSum", coalesce(s.n, 0)::int AS rows,
+            (jsonb_array_length(coalesce(b.raw -> 'payments', '[]'::jsonb)) > 0 OR EXISTS (
+               SELECT 1 FROM transactions p
+                WHERE p.account_id = b.account_id AND p.type = 'CREDIT' AND p.category_id = '05100000'
+                  AND p.date > coalesce(b.close_date, b.due_date - interval '7 days'))) AS paid
+       FROM items i
+       JOIN credit_card_bills b ON b.item_id = i.id
+       JOIN accounts a ON a.id = b.account_id
+       LEFT JOIN LATERAL (
+         SELECT sum(CASE WHEN t.type = 'DEBIT' THEN abs(coalesce(t.amount_in_account_currency, t.amount))
+                         ELSE -abs(coalesce(t.amount_in_account_currency, t.amount)) END) AS sum,
+                count(*) AS n
+           FROM transactions t
+          WHERE t.bill_id = b.id AND coalesce(t.category_id, '') <> '05100000') s ON true
+      WHERE i.user_id = $1 AND i.deleted_at IS NULL AND b.due_date >= $2::date
+      ORDER BY b.due_date, b.id`,
+    [userId, fromDay],
+  );
+  return rows;
+}

@@ -47,3 +47,19 @@ export async function getConnectorStatus(db: Db, connectorId: number): Promise<C
   );
   return res.rows[0] ?? null;
 }
+
+/** The person's connectors Pluggy last announced as not ONLINE (UNSTABLE, OFFLINE, …). */
+export async function listTroubledConnectorsOfUser(
+  db: Db,
+  userId: string,
+): Promise<Array<{ connectorId: number; connectorName: string | null; status: string; changedAt: Date }>> {
+  const { rows } = await db.query(
+    `SELECT DISTINCT ON (c.connector_id) c.connector_id AS "connectorId", i.connector_name AS "connectorName",
+            c.status, c.changed_at AS "changedAt"
+       FROM items i JOIN connector_statuses c ON c.connector_id = i.connector_id
+      WHERE i.user_id = $1 AND i.deleted_at IS NULL AND c.status <> 'ONLINE'
+      ORDER BY c.connector_id, i.created_at`,
+    [userId],
+  );
+  return rows;
+}

@@ -792,3 +792,46 @@ export async function futureInstallments(
   );
   return res.rows;
 }
+
+/** A money-out row as the insights (recurring charges, unusual charges) read it. */
+export type ChargeRow = {
+  id: string;
+  accountId: string;
+  /** Local calendar day, YYYY-MM-DD: a midnight-UTC date as given, a timed one in São Paulo. */
+  day: string;
+  /** Positive, in the account's currency, a decimal string. */
+  amount: string;
+  status: 'PENDING' | 'POSTED';
+  description: string | null;
+  merchantName: string | null;
+  merchantCnpj: string | null;
+  categoryId: string | null;
+};
+
+/**
+ * The person's DEBIT rows from `fromDay` on, without own transfers and card bill payments (category
+ * 05…: docs/pluggy.md#categories) and without installments (future installments are upcoming bills,
+ * not subscriptions). Direction comes from `type`, never from the sign.
+ */
+export async function listChargesSince(db: Db, userId: string, fromDay: string): Promise<ChargeRow[]> {
+  const { rows } = await db.query<ChargeRow>(
+    `SELECT t.id, t.account_id AS "accountId",
+            to_char(CASE WHEN t.date = date_trunc('day', t.date AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+                         THEN (t.date AT TIME ZONE 'UTC')::date
+                         ELSE (t.date AT TIME ZONE 'America/Sao_Paulo')::date END, 'YYYY-MM-DD') AS day,
+            abs(coalesce(t.amount_in_account_currency, t.amount))::text AS amount,
+            t.status, t.description, t.merchant_name AS "merchantName",
+            coalesce(t.merchant_cnpj,
+                     t.raw #>> '{paymentData,receiver,documentNumber,value}') AS "merchantCnpj",
+            t.category_id AS "categoryId"
+       FROM items i JOIN transactions t ON t.item_id = i.id
+      WHERE i.user_id = $1 AND i.deleted_at IS NULL
+        AND t.type = 'DEBIT'
+        AND t.date >= ($2::date - interval '1 day')
+        AND coalesce(t.category_id, '') NOT LIKE '05%'
+        AND coalesce(t.total_installments, 1) <= 1
+      ORDER BY t.date, t.id`,
+    [userId, fromDay],
+  );
+  return rows;
+}

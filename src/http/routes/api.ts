@@ -20,6 +20,7 @@ import { answerRoutes } from './answers.ts';
 import { connectRoutes, linkKey } from './connect.ts';
 import { connectorRoutes } from './connectors.ts';
 import { legacyRoutes } from './legacy.ts';
+import { insightRoutes } from './insights.ts';
 import { installMetrics } from './metrics.ts';
 import { userRoutes } from './users.ts';
 
@@ -140,6 +141,7 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
         }),
       );
       await api.register(answerRoutes({ pool: deps.pool }));
+      await api.register(insightRoutes({ pool: deps.pool, pluggy: deps.pluggy, connect }));
       await api.register(connectRoutes(connect, { perIp, perLink }));
       await api.register(assistantTokenRoutes({ pool: deps.pool, secret: config.linkSigningSecret }));
       await api.register(connectorRoutes(catalog));

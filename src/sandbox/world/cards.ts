@@ -9,6 +9,7 @@ import { cents, compareRows, type TxRow } from './rows.ts';
 import type { AccountState } from './model.ts';
 import type { TemplateBook } from './templates.ts';
 import { pushRow, randomDay, type RowSink } from './sink.ts';
+import { type PlannedCharge, subscriptionMerchant } from './subscriptions.ts';
 
 /** Closing date (midnight UTC) of the card cycle containing `date`. */
 export function closingFor(date: number, closingDay: number): number {
@@ -52,6 +53,7 @@ export function generateCardRows(
   from: number,
   now: number,
   billIds: Rng,
+  subscriptions: PlannedCharge[] = [],
 ): void {
   const card = acct.card!;
   const today = dayStart(now);
@@ -62,6 +64,8 @@ export function generateCardRows(
     closings.push(c);
   const paymentsDue = closings.filter((c) => dueFor(c) <= today).length;
   const purchases = Math.max(0, count - Math.min(paymentsDue, Math.floor(count / 4)));
+  // Subscriptions come on top of the drawn rows, so the drawn rows stay exactly as without them.
+  const rowCount = count + subscriptions.length;
 
   const billByClosing = new Map<number, string>();
   for (const c of closings) billByClosing.set(c, billIds.uuid());
@@ -139,6 +143,20 @@ export function generateCardRows(
     }
   }
 
+  for (const { sub, date, amount } of subscriptions) {
+    const closed = closingFor(date, card.closingDay) < today;
+    const m = subscriptionMerchant(sub);
+    pushRow(
+      sink,
+      rows,
+      date,
+      amount,
+      book.cardPurchase(m, false),
+      closed ? 'POSTED' : 'PENDING',
+      cardMeta(acct, date, date, m.mcc, closed ? billIdFor(date) : undefined),
+    );
+  }
+
   // Bills: the sum of each closed cycle's rows in BRL (purchases minus refunds; payments excluded).
   const totals = new Map<number, number>();
   const iof = new Map<number, number>();
@@ -161,7 +179,7 @@ export function generateCardRows(
     const total = Math.max(0, totals.get(c) ?? 0);
     const due = dueFor(c);
     const id = billByClosing.get(c)!;
-    const paid = due <= today && total > 0 && rows.length < count;
+    const paid = due <= today && total > 0 && rows.length < rowCount;
     const paymentId = billIds.uuid();
     if (paid) {
       // The payment lands in the next cycle, so it does not change this bill's total.
@@ -214,7 +232,7 @@ export function generateCardRows(
   }
   // A cycle without purchases has no payment: top up with open-cycle purchases (they touch no bill).
   const openFrom = addMonths(closingFor(today, card.closingDay), -1, card.closingDay) + DAY_MS;
-  while (rows.length < count) {
+  while (rows.length < rowCount) {
     const m = rng.pick(MERCHANTS);
     const date = randomDay(rng, Math.max(openFrom, from), now);
     pushRow(

@@ -22,6 +22,7 @@ import { makeAccount } from './accounts.ts';
 import { makeIdentity } from './identity.ts';
 import { makeInvestments, makeInvestmentTransactions } from './investments.ts';
 import { makeLoans } from './loans.ts';
+import { planSubscriptionCharges } from './subscriptions.ts';
 
 export function generateWorld(p: GenerateParams): World {
   const rng = Rng.derive(p.seed, 'world', p.ordinal);
@@ -67,6 +68,7 @@ export function generateWorld(p: GenerateParams): World {
           from,
           p.nowMs,
           Rng.derive(p.seed, 'bills', p.ordinal, i),
+          size.subscriptions && kindIndex === 0 ? planSubscriptionCharges(from, p.nowMs) : [],
         );
       } else {
         generateBankRows(acct, acctRng, sink, book, perAccount, from, p.nowMs, business, hasCard);

@@ -12,6 +12,8 @@ export type WorldSize = {
   cardAccounts: number;
   transactionsPerAccount: number;
   historyMonths: number;
+  /** Recurring charges on the first card (world/subscriptions.ts); off by default. */
+  subscriptions?: boolean;
 };
 
 export const DEFAULT_SIZE: WorldSize = {
