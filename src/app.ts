@@ -119,6 +119,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
             linkSecret: config.linkSigningSecret,
             publicBaseUrl: config.publicBaseUrl,
           },
+          pluggy,
           refreshItem: (item) => refreshItem({ pool: db.pool, pluggy, logger }, item),
         }),
       ],

@@ -46,6 +46,7 @@ export async function run(argv: string[]): Promise<void> {
     {
       pool: db.pool,
       logger,
+      pluggy,
       connect: { pool: db.pool, linkSecret: config.linkSigningSecret, publicBaseUrl: config.publicBaseUrl },
       refreshItem: async (item) => {
         // Unreachable without the act scope (the tool is refused first); said plainly if it ever is.

@@ -186,6 +186,11 @@ describe('MCP over Streamable HTTP', () => {
       'search_transactions',
       'create_connect_link',
       'refresh_connection',
+      'spending_summary',
+      'upcoming_bills',
+      'cash_flow',
+      'recurring_charges',
+      'get_alerts',
     ]) {
       expect(names).toContain(n);
     }
@@ -219,6 +224,56 @@ describe('MCP over Streamable HTTP', () => {
     expect(bills.bills.map((b: Json) => [b.billId, b.totalAmount, b.minimumPaymentAmount, b.state])).toEqual(
       fd.cardBills.map((b: Json) => [b.id, b.totalAmount, b.minimumPaymentAmount, b.state]),
     );
+  });
+
+  it('spending_summary, cash_flow, upcoming_bills, recurring_charges and get_alerts equal the REST answers', async () => {
+    const month = '2026-01';
+    const sum = (await call('GET', `/v1/users/${enc(A)}/summary?month=${month}`)).json;
+    const s = structured(await actA.callTool({ name: 'spending_summary', arguments: { month } }));
+    expect([s.income, s.spending, s.net, s.asOf]).toEqual([sum.income, sum.spending, sum.net, sum.asOf]);
+    expect(s.categories.map((c: Json) => [c.categoryId, c.amount, c.previousMonth])).toEqual(
+      sum.categories.slice(0, 20).map((c: Json) => [c.categoryId, c.amount, c.previousMonth]),
+    );
+    expect(s.topMerchants.map((m: Json) => [m.name, m.amount])).toEqual(
+      sum.topMerchants.map((m: Json) => [m.name, m.amount]),
+    );
+    // The current month by default, as REST.
+    const now = (await call('GET', `/v1/users/${enc(A)}/summary`)).json;
+    const sNow = structured(await actA.callTool({ name: 'spending_summary', arguments: {} }));
+    expect([sNow.month, sNow.spending]).toEqual([now.month, now.spending]);
+
+    const flow = (await call('GET', `/v1/users/${enc(A)}/cash-flow?months=12`)).json;
+    const f = structured(await actA.callTool({ name: 'cash_flow', arguments: { months: 12 } }));
+    expect(f.months.map((m: Json) => [m.month, m.income, m.spending, m.net])).toEqual(
+      flow.months.map((m: Json) => [m.month, m.income, m.spending, m.net]),
+    );
+    expect(f.totals).toEqual(flow.totals);
+    expect(f.months.some((m: Json) => m.spending !== '0.00')).toBe(true);
+
+    const up = (await call('GET', `/v1/users/${enc(A)}/bills/upcoming?days=60`)).json;
+    const u = structured(await actA.callTool({ name: 'upcoming_bills', arguments: { days: 60 } }));
+    expect(u.items.map((i: Json) => [i.kind, i.dueDate, i.amount])).toEqual(
+      up.items.map((i: Json) => [i.kind, i.dueDate, i.amount]),
+    );
+
+    const rec = (await call('GET', `/v1/users/${enc(A)}/recurring`)).json;
+    const r = structured(await actA.callTool({ name: 'recurring_charges', arguments: {} }));
+    expect(r.monthlyTotal).toBe(rec.monthlyTotal);
+    expect(r.active.map((x: Json) => [x.key, x.amount, x.monthlyAmount])).toEqual(
+      rec.active.map((x: Json) => [x.key, x.amount, x.monthlyAmount]),
+    );
+
+    const al = (await call('GET', `/v1/users/${enc(A)}/alerts`)).json;
+    const g = structured(await actA.callTool({ name: 'get_alerts', arguments: {} }));
+    expect(g.alerts.map((x: Json) => [x.id, x.kind, x.severity])).toEqual(
+      al.alerts.map((x: Json) => [x.id, x.kind, x.severity]),
+    );
+    // Shown once through REST already: not new to the assistant either.
+    expect(g.alerts.every((x: Json) => x.isNew === false)).toBe(true);
+
+    const bad = await actA.callTool({ name: 'spending_summary', arguments: { month: '2026-13' } });
+    expect(bad.isError).toBe(true);
+    expect(textOf(bad)).toMatch(/invalid-arguments/);
   });
 
   it('search_transactions pages through exactly the REST rows, and filters as REST does', async () => {

@@ -3,6 +3,7 @@ import type { Db } from '../db/pool.ts';
 import type { ItemRow } from '../db/queries/items.ts';
 import type { AssistantScope } from '../domain/assistantToken.ts';
 import type { Logger } from '../log.ts';
+import type { PluggyClient } from '../pluggy/index.ts';
 import type { ConnectDeps } from '../reads/connect.ts';
 
 /** What every tool may use; the person comes from the session, never from a tool's arguments. */
@@ -11,6 +12,8 @@ export type McpDeps = {
   logger: Logger;
   /** For create_connect_link (mint only). */
   connect: Pick<ConnectDeps, 'pool' | 'linkSecret' | 'publicBaseUrl'>;
+  /** Brand names by CNPJ and consent dates for recurring_charges and get_alerts; without it they do without. */
+  pluggy?: Pick<PluggyClient, 'getMerchants' | 'getConsents'> | undefined;
   /** Asks Pluggy to update the item now (the REST route's own function, passed in). */
   refreshItem(item: ItemRow): Promise<'accepted' | 'needs-person'>;
 };
