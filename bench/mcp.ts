@@ -1,5 +1,5 @@
 /**
- * MCP tool calls: `npx tsx bench/mcp.ts [--transactions 50000] [--calls 400]` (also `npm run bench -- mcp`).
+ * MCP tool calls (search_transactions, spending_summary, get_balances): `npx tsx bench/mcp.ts [--transactions 50000] [--calls 400]` (also `npm run bench -- mcp`).
  *
  * One person with 50 000 transactions over 2 years in 4 accounts (written straight to a fresh test
  * database: this measures reading, not syncing). Each tool is called `--calls` times, one call at a
@@ -166,6 +166,7 @@ const benches: Array<[string, string, (i: number) => Record<string, unknown>]> =
         () => Record<string, unknown>,
       ],
   ),
+  ['spending_summary', 'month 2026-06', () => ({ month: '2026-06' })],
   ['get_balances', '', () => ({})],
 ];
 const rows: Row[] = [];
