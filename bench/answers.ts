@@ -190,6 +190,17 @@ try {
       () => spendingByCategory(db.pool, user, { from: `${month}-01`, to: `${month}-28` }, 'pt'),
     ],
   ];
+  if (process.env.PROFILE_PARTS) {
+    const q = await import('../src/db/queries/transactions.ts');
+    const parts: Array<[string, () => Promise<unknown>]> = [
+      ['flow', () => q.flowByMonth(db.pool, user, `${month}-01`, `${month}-28`)],
+      ['cmp', () => q.categoryComparison(db.pool, user, `${month}-01`)],
+      ['merch', () => q.topMerchants(db.pool, user, `${month}-01`, `${month}-28`, 10)],
+      ['transfers', () => q.ownTransfers(db.pool, user, `${month}-01`, `${month}-28`)],
+      ['bal', () => q.accountBalancesOnDays(db.pool, user, `${month}-28`, `${month}-28`)],
+    ];
+    for (const [n, fn] of parts) process.stdout.write(`${n} ${JSON.stringify(await measure(fn))}\n`);
+  }
   const results: Array<[string, { p50: number; p99: number; max: number }]> = [];
   for (const [name, fn] of cases) results.push([name, await measure(fn)]);
 
