@@ -62,6 +62,7 @@ const BILL_TOLERANCE = toUnits('1.00');
 const NEW_SUBSCRIPTION_DAYS = 75;
 const PRICE_CHANGE_DAYS = 120;
 const UNUSUAL_WINDOW_DAYS = 30;
+const USUAL_BASIS = 50;
 
 type Draft = Omit<Alert, 'firstShownAt' | 'isNew'>;
 
@@ -286,26 +287,39 @@ function chargeAlerts(charges: Charge[], series: RecurringSeries[], today: strin
 function unusualCharges(charges: Charge[], today: string): Draft[] {
   const since = shiftDay(today, -UNUSUAL_WINDOW_DAYS);
   const out: Draft[] = [];
-  const floor = toUnits('50.00');
+  const floor = toUnits('200.00');
+  // Charges come oldest first: what came before a charge is a prefix of its merchant's (category's) list.
+  const byKey = new Map<string, Charge[]>();
+  const byCategory = new Map<string, Charge[]>();
+  for (const c of charges) {
+    if (!byKey.has(c.key)) byKey.set(c.key, []);
+    byKey.get(c.key)!.push(c);
+    if (c.categoryId) {
+      if (!byCategory.has(c.categoryId)) byCategory.set(c.categoryId, []);
+      byCategory.get(c.categoryId)!.push(c);
+    }
+  }
+  const usualOf = (list: Charge[] | undefined, c: Charge, min: number): bigint | null => {
+    if (!list) return null;
+    const earlier: bigint[] = [];
+    // The usual is the median of the latest USUAL_BASIS earlier charges: recent habits, bounded work.
+    for (let i = list.length - 1; i >= 0 && earlier.length < USUAL_BASIS; i--) {
+      if (list[i]!.day < c.day) earlier.push(toUnits(list[i]!.amount));
+    }
+    return earlier.length >= min ? medianUnits(earlier) : null;
+  };
   for (const c of charges) {
     if (c.day < since) continue;
     const amount = toUnits(c.amount);
     if (amount < floor) continue;
-    const before = charges.filter((o) => o.day < c.day);
-    const sameMerchant = before.filter((o) => o.key === c.key).map((o) => toUnits(o.amount));
-    let usual: bigint | null = null;
     let basis: 'merchant' | 'category' = 'merchant';
-    if (sameMerchant.length >= 3) usual = medianUnits(sameMerchant);
-    else if (c.categoryId) {
-      const sameCategory = before.filter((o) => o.categoryId === c.categoryId).map((o) => toUnits(o.amount));
-      if (sameCategory.length >= 10) {
-        usual = medianUnits(sameCategory);
-        basis = 'category';
-      }
+    let usual = usualOf(byKey.get(c.key), c, 3);
+    if (usual === null && c.categoryId) {
+      usual = usualOf(byCategory.get(c.categoryId), c, 10);
+      basis = 'category';
     }
     if (usual === null || usual <= 0n) continue;
-    const factor = basis === 'merchant' ? 3n : 5n;
-    if (amount <= usual * factor || amount < toUnits('200.00')) continue;
+    if (amount <= usual * (basis === 'merchant' ? 3n : 5n)) continue;
     out.push({
       id: `unusual-charge:${c.id}`,
       kind: 'unusual-charge',

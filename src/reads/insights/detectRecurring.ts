@@ -105,8 +105,13 @@ export function detectRecurring(charges: readonly Charge[], today: string): Recu
   for (const rows of groups.values()) {
     rows.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : a.id < b.id ? -1 : 1));
     const used = new Set<string>();
+    // Parsed once per merchant: one bought from daily has thousands of rows.
+    const parsed = {
+      days: rows.map((r) => Math.round(dayMs(r.day) / DAY_MS)),
+      units: rows.map((r) => toUnits(r.amount)),
+    };
     for (const rule of RULES) {
-      for (const series of chainsFor(rows, rule, used, today)) {
+      for (const series of chainsFor(rows, parsed, rule, used, today)) {
         for (const id of series.chainIds) used.add(id);
         out.push(series.series);
       }
@@ -117,6 +122,7 @@ export function detectRecurring(charges: readonly Charge[], today: string): Recu
 
 function chainsFor(
   rows: Charge[],
+  { days, units }: { days: number[]; units: bigint[] },
   rule: CadenceRule,
   used: Set<string>,
   today: string,
@@ -124,33 +130,44 @@ function chainsFor(
   const found: Array<{ series: RecurringSeries; chainIds: string[] }> = [];
   const taken = new Set<string>(used);
   for (let i = 0; i < rows.length; i++) {
-    const start = rows[i]!;
-    if (taken.has(start.id)) continue;
-    const chain = [start];
+    if (taken.has(rows[i]!.id)) continue;
+    const chain = [i];
+    let skipped = 0;
     for (;;) {
       const last = chain[chain.length - 1]!;
-      const lastUnits = toUnits(last.amount);
-      let best: Charge | undefined;
+      let best = -1;
       let bestDiff = 0n;
-      for (let j = rows.indexOf(last) + 1; j < rows.length; j++) {
-        const c = rows[j]!;
-        const gap = gapDays(last.day, c.day);
-        if (gap > rule.maxGap) break;
-        if (gap < rule.minGap || taken.has(c.id)) continue;
-        const diff = absDiff(toUnits(c.amount), lastUnits);
-        if (permille(diff, lastUnits) > MAX_STEP_PERMILLE) continue;
-        if (!best || diff < bestDiff) {
-          best = c;
+      // First row at least minGap days later (binary search), then up to maxGap.
+      let lo = last + 1;
+      let hi = rows.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (days[mid]! - days[last]! < rule.minGap) lo = mid + 1;
+        else hi = mid;
+      }
+      // The coverage rule of validate(), applied while growing: at most this many other purchases of
+      // the same merchant may lie before the next charge (a chain among many purchases stops at once).
+      const n = chain.length + 1;
+      const maxBetween = Math.floor((n * 10) / 7) - n - skipped;
+      const end = Math.min(rows.length, last + 2 + maxBetween);
+      for (let j = lo; j < end && days[j]! - days[last]! <= rule.maxGap; j++) {
+        if (taken.has(rows[j]!.id)) continue;
+        const diff = absDiff(units[j]!, units[last]!);
+        if (permille(diff, units[last]!) > MAX_STEP_PERMILLE) continue;
+        if (best < 0 || diff < bestDiff) {
+          best = j;
           bestDiff = diff;
         }
       }
-      if (!best) break;
+      if (best < 0) break;
+      skipped += best - last - 1;
       chain.push(best);
     }
-    const series = validate(chain, rows, rule, today);
+    const charges = chain.map((k) => rows[k]!);
+    const series = validate(charges, rows, rule, today);
     if (series) {
-      for (const c of chain) taken.add(c.id);
-      found.push({ series, chainIds: chain.map((c) => c.id) });
+      for (const c of charges) taken.add(c.id);
+      found.push({ series, chainIds: charges.map((c) => c.id) });
     }
   }
   return found;
