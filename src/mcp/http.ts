@@ -58,8 +58,20 @@ export function mcpRoutes(deps: McpDeps & { secret: string }): FastifyPluginAsyn
         void transport.close();
         void server.close();
       });
-      await server.connect(transport);
-      await transport.handleRequest(req.raw, reply.raw, req.body);
+      try {
+        await server.connect(transport);
+        await transport.handleRequest(req.raw, reply.raw, req.body);
+      } catch (err) {
+        // Hijacked: Fastify's error handler can no longer answer, so this does (tool failures never
+        // get here; they are tool results).
+        req.log.error({ err }, 'mcp transport failed');
+        if (!reply.raw.headersSent) {
+          reply.raw.writeHead(500, { 'content-type': 'application/json' });
+          reply.raw.end(
+            JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32603, message: 'Internal error' } }),
+          );
+        } else reply.raw.destroy();
+      }
     };
     const opts = { bodyLimit: MCP_BODY_LIMIT, schema: { hide: true } };
     app.post(MCP_PATH, opts, handle);
