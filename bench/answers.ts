@@ -190,6 +190,19 @@ try {
       () => spendingByCategory(db.pool, user, { from: `${month}-01`, to: `${month}-28` }, 'pt'),
     ],
   ];
+  if (process.env.EXPLAIN_SPENDING) {
+    const client = await db.pool.connect();
+    const orig = client.query.bind(client);
+    // biome-ignore lint/suspicious/noExplicitAny: a quick look at the plan
+    (client as any).query = (sql: string, params: unknown[]) =>
+      orig(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params);
+    const q = await import('../src/db/queries/transactions.ts');
+    // biome-ignore lint/suspicious/noExplicitAny: the plan rows
+    const plan = (await q.spendingByTopCategory(client as any, user, `${month}-01`, `${month}-28`)) as any[];
+    process.stdout.write(`${plan.map((r) => r['QUERY PLAN']).join('\n')}\n`);
+    client.release();
+    process.exit(0);
+  }
   if (process.env.PROFILE_PARTS) {
     const q = await import('../src/db/queries/transactions.ts');
     const parts: Array<[string, () => Promise<unknown>]> = [

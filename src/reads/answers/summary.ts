@@ -9,7 +9,7 @@ import {
   topMerchants,
 } from '../../db/queries/transactions.ts';
 import { categoryName } from '../../domain/categories.ts';
-import { decimal, iso } from '../money.ts';
+import { decimal } from '../money.ts';
 import {
   addMonths,
   compareDecimals,
@@ -89,7 +89,7 @@ export async function monthlySummary(
   const { month, lang } = opts;
   const { from, to } = monthRange(month);
   const today = opts.today ?? todayInSaoPaulo();
-  const balanceDay = to < today ? to : today;
+  const balanceDay = to.localeCompare(today) < 0 ? to : today;
   const prev = addMonths(month, -1);
   const [flows, categories, comparison, merchants, transfers, bills, balances, accounts, fresh] =
     await Promise.all([
