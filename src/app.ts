@@ -110,20 +110,19 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
           );
         },
         apiRoutes({ pool: db.pool, pluggy, boss, logger, config }),
-        mcpRoutes({
-          pool: db.pool,
-          logger,
-          secret: config.linkSigningSecret,
-          connect: {
-            pool: db.pool,
-            linkSecret: config.linkSigningSecret,
-            publicBaseUrl: config.publicBaseUrl,
-          },
-          pluggy,
-          refreshItem: (item) => refreshItem({ pool: db.pool, pluggy, logger }, item),
-        }),
       ],
     });
+    // After the API: its helmet and its bearer check (which lets /mcp through to its own) cover it.
+    await http.register(
+      mcpRoutes({
+        pool: db.pool,
+        logger,
+        secret: config.linkSigningSecret,
+        connect: { pool: db.pool, linkSecret: config.linkSigningSecret, publicBaseUrl: config.publicBaseUrl },
+        pluggy,
+        refreshItem: (item) => refreshItem({ pool: db.pool, pluggy, logger }, item),
+      }),
+    );
     await http.listen({ port: config.port, host: config.host });
     stops.push(() => http.close());
     const address = http.server.address();

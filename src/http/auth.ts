@@ -23,8 +23,7 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest();
 
 /**
  * Routes anyone may call: health, the API docs, Pluggy's webhook deliveries (they prove
- * themselves with the webhook secret), the Connect page's calls (they carry a signed link) and /mcp
- * (it checks its own person-scoped assistant tokens).
+ * themselves with the webhook secret) and the Connect page's calls (they carry a signed link).
  * Matched on the route's pattern, not the raw URL, so `/health/../v1/users` cannot slip through.
  */
 export function isPublicRoute(method: string, pattern: string | undefined): boolean {
@@ -34,13 +33,14 @@ export function isPublicRoute(method: string, pattern: string | undefined): bool
     pattern === '/health' ||
     pattern.startsWith('/health/') ||
     pattern === '/openapi.json' ||
+    // /mcp takes person-scoped assistant tokens only (src/mcp/http.ts), never the API's bearer token.
+    pattern === '/mcp' ||
     pattern === '/docs' ||
     pattern.startsWith('/docs/') ||
     pattern.startsWith('/webhooks/') ||
     pattern === '/api/pluggy-v2/webhook' ||
     pattern.startsWith('/api/pluggy-v2/webhook/') ||
-    pattern.startsWith('/v1/connect/') ||
-    pattern === '/mcp' // assistant tokens only (src/mcp/http.ts), never the API's bearer token
+    pattern.startsWith('/v1/connect/')
   );
 }
 
