@@ -11,7 +11,6 @@
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { upsertAccounts } from '../src/db/queries/accounts.ts';
 import { upsertItemFromPluggy } from '../src/db/queries/items.ts';
@@ -21,8 +20,8 @@ import { createTestDatabase } from '../src/db/testing.ts';
 import { cashFlow } from '../src/reads/answers/cashFlow.ts';
 import { monthlySummary } from '../src/reads/answers/summary.ts';
 import { spendingByCategory } from '../src/reads/answers/spending.ts';
+import { resultsDir } from './resultsDir.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
   options: {
     transactions: { type: 'string', default: '50000' },
@@ -239,7 +238,7 @@ Sequential calls in-process against PostgreSQL (what the routes run, without HTT
 ${table}
 `;
   process.stdout.write(`${report}\n`);
-  await writeFile(path.join(ROOT, 'bench', 'results', 'answers.md'), report);
+  await writeFile(path.join(resultsDir(), 'answers.md'), report);
 } finally {
   await db.drop();
 }

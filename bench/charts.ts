@@ -10,13 +10,12 @@
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { cashFlowChartSvg } from '../src/charts/cashFlowChart.ts';
 import { svgToPng } from '../src/charts/png.ts';
 import { spendingChartSvg } from '../src/charts/spendingChart.ts';
+import { resultsDir } from './resultsDir.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({ options: { rounds: { type: 'string', default: '50' } } });
 const rounds = Math.max(5, Number(args.rounds));
 
@@ -110,4 +109,4 @@ Run ${new Date().toISOString()}; load average (1/5/15 min) ${load} on ${os.cpus(
 shared with other builds and tests, so figures are upper bounds); Node ${process.version}.
 Building the SVG costs well under a millisecond; the PNG step is resvg's rasterising and PNG encoding.
 `;
-await writeFile(path.join(ROOT, 'bench/results/charts.md'), doc);
+await writeFile(path.join(resultsDir(), 'charts.md'), doc);

@@ -18,6 +18,8 @@ import { listenForStoredEvents, notifyEventsStored } from './db/queries/webhookE
 import { requireBearer } from './http/auth.ts';
 import { installMetrics } from './http/routes/metrics.ts';
 import { buildServer } from './http/server.ts';
+import { refreshItem } from './http/routes/itemActions.ts';
+import { mcpRoutes } from './mcp/http.ts';
 import type { Logger } from './log.ts';
 import { pluggyClientFromConfig } from './pluggy/fromConfig.ts';
 import { type PluggyClient, PluggyError } from './pluggy/index.ts';
@@ -196,7 +198,7 @@ async function apiServer(
       );
     }, WAKE_COALESCE_MS);
   };
-  return buildServer({
+  const http = await buildServer({
     logger,
     pool: db.pool,
     limits: config.http,
@@ -224,6 +226,18 @@ async function apiServer(
       apiRoutes({ pool: db.pool, pluggy, boss, logger, config, connectWidgetUrl }),
     ],
   });
+  // After the API: its helmet and its bearer check (which lets /mcp through to its own) cover it.
+  await http.register(
+    mcpRoutes({
+      pool: db.pool,
+      logger,
+      secret: config.linkSigningSecret,
+      connect: { pool: db.pool, linkSecret: config.linkSigningSecret, publicBaseUrl: config.publicBaseUrl },
+      pluggy,
+      refreshItem: (item) => refreshItem({ pool: db.pool, pluggy, logger }, item),
+    }),
+  );
+  return http;
 }
 
 /** The worker role's HTTP: health (public, from buildServer) and metrics behind a token, nothing else. */

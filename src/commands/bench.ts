@@ -26,6 +26,7 @@ const BENCHES: Record<string, Bench> = {
   },
   answers: { file: 'bench/answers.ts', quick: ['--transactions', '5000', '--rounds', '20'] },
   charts: { file: 'bench/charts.ts', quick: ['--rounds', '5'] },
+  mcp: { file: 'bench/mcp.ts', quick: ['--transactions', '5000', '--calls', '40'] },
 };
 
 export async function run(argv: string[]): Promise<void> {

@@ -30,6 +30,7 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
     summary: 'queue a re-sync of one item (resync <itemId>) or of every stale one (resync --stale)',
     load: () => import('./items.ts'),
   },
+  mcp: { summary: "a person's finances as MCP tools over stdio (--phone)", load: () => import('./mcp.ts') },
   bench: {
     summary: 'run benchmarks and print their tables (also npm run bench)',
     load: () => import('./bench.ts'),

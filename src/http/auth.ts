@@ -34,6 +34,8 @@ export function isPublicRoute(method: string, pattern: string | undefined): bool
     pattern === '/health' ||
     pattern.startsWith('/health/') ||
     pattern === '/openapi.json' ||
+    // /mcp takes person-scoped assistant tokens only (src/mcp/http.ts), never the API's bearer token.
+    pattern === '/mcp' ||
     pattern === '/docs' ||
     pattern.startsWith('/docs/') ||
     pattern.startsWith('/webhooks/') ||

@@ -38,7 +38,7 @@ export const DEFAULT_LINK_MINUTES = 60;
 export const MAX_LINK_MINUTES = 7 * 24 * 60;
 
 export async function mintConnectLink(
-  deps: ConnectDeps,
+  deps: Pick<ConnectDeps, 'pool' | 'linkSecret' | 'publicBaseUrl'>,
   userId: string,
   opts: { itemId?: string | undefined; expiresInMinutes?: number | undefined },
   now = new Date(),

@@ -98,7 +98,7 @@ export async function financialData(db: Db, user: UserRow, now = new Date()): Pr
 }
 
 /** Per card: the bill still to pay (earliest due date not passed) and the last one closed. */
-function currentBills(bills: BillRow[], now: Date): BillView[] {
+export function currentBills(bills: BillRow[], now: Date): BillView[] {
   const byAccount = new Map<string, BillRow[]>();
   for (const b of bills) byAccount.set(b.accountId, [...(byAccount.get(b.accountId) ?? []), b]);
   const out: BillView[] = [];

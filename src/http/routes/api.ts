@@ -15,6 +15,7 @@ import type { ConnectDeps } from '../../reads/connect.ts';
 import { createConnectorCatalog } from '../../reads/connectors.ts';
 import { type Boss, enqueue, QUEUES } from '../../sync/jobs.ts';
 import { requireBearer } from '../auth.ts';
+import { assistantTokenRoutes } from './assistantTokens.ts';
 import { answerRoutes } from './answers.ts';
 import { connectRoutes, linkKey } from './connect.ts';
 import { connectPageRoutes } from './connectPage.ts';
@@ -148,6 +149,7 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
       await api.register(answerRoutes({ pool: deps.pool }));
       await api.register(insightRoutes({ pool: deps.pool, pluggy: deps.pluggy, connect }));
       await api.register(connectRoutes(connect, { perIp, perLink }));
+      await api.register(assistantTokenRoutes({ pool: deps.pool, secret: config.linkSigningSecret }));
       await api.register(connectorRoutes(catalog));
       await api.register(legacyRoutes({ pool: deps.pool, catalog, connect }));
       await api.register(

@@ -1,6 +1,8 @@
 import type pg from 'pg';
 import { withTransaction } from '../../db/pool.ts';
 import { listItemsByUser, type ItemRow } from '../../db/queries/items.ts';
+import { deleteRevocationsOfPerson } from '../../db/queries/assistantTokenRevocations.ts';
+import { deleteToolCallsOfPerson } from '../../db/queries/assistantToolCalls.ts';
 import { deleteRunsOfItems } from '../../db/queries/syncRuns.ts';
 import { deleteUserById } from '../../db/queries/users.ts';
 import { deleteEventsOfPerson } from '../../db/queries/webhookEvents.ts';
@@ -82,7 +84,7 @@ export async function deleteItemEverywhere(deps: ItemActionDeps, itemId: string)
 
 /**
  * The person's right to erasure (LGPD): every item deleted at Pluggy, every row of theirs purged
- * (sync history and stored webhook deliveries of their items included), the person removed.
+ * (sync history, stored webhook deliveries of their items and the assistant's audit trail included), the person removed.
  * A Pluggy failure stops it before anything local is lost, so it can simply be asked again.
  */
 export async function erasePerson(deps: ItemActionDeps, userId: string): Promise<{ items: number }> {
@@ -92,6 +94,8 @@ export async function erasePerson(deps: ItemActionDeps, userId: string): Promise
   await withTransaction(deps.pool, async (client) => {
     const events = await deleteEventsOfPerson(client, userId, ids);
     await deleteRunsOfItems(client, [...new Set([...ids, ...events.itemIds])]);
+    await deleteToolCallsOfPerson(client, userId);
+    await deleteRevocationsOfPerson(client, userId);
     await deleteUserById(client, userId);
   });
   return { items: items.length };

@@ -52,7 +52,7 @@ export type AlertDeps = {
   pool: Db;
   pluggy?: (MerchantLookup & Partial<Pick<PluggyClient, 'getConsents'>>) | undefined;
   /** To mint reconnect links; without it alerts carry no link. */
-  connect?: ConnectDeps | undefined;
+  connect?: Pick<ConnectDeps, 'pool' | 'linkSecret' | 'publicBaseUrl'> | undefined;
 };
 
 const CONSENT_WARNING_DAYS = 7;
