@@ -69,7 +69,7 @@ async function generate(
       req.on('error', () => resolve(0));
       req.end(body);
     });
-  // A realistic transactions/created delivery (contract part 03 §2.10), each with its own eventId.
+  // A realistic transactions/created delivery (docs/pluggy.md#transaction-events), each with its own eventId.
   const itemId = randomUUID();
   const accountId = randomUUID();
   const body = () =>

@@ -58,7 +58,8 @@ const EnvSchema = z.object({
     emptyToUndefined,
     z.string().min(16, 'must be at least 16 characters').optional(),
   ),
-  // The secret being rotated out: still accepted on deliveries, never sent (contract part 03 §2.4).
+  // The secret being rotated out: still accepted on deliveries, never sent
+  // (docs/pluggy.md#authenticating-deliveries).
   WEBHOOK_SECRET_PREVIOUS: z.preprocess(
     emptyToUndefined,
     z.string().min(16, 'must be at least 16 characters').optional(),
@@ -139,8 +140,8 @@ export type Config = {
   webhookSecret: string;
   /**
    * WEBHOOK_SECRET_PREVIOUS: also accepted on deliveries while a rotation is under way, because
-   * Pluggy never retries a 401 (contract part 03 §2.4) and a webhook still carrying the old header
-   * would lose its events. Never registered.
+   * Pluggy never retries a 401 (docs/pluggy.md#authenticating-deliveries) and a webhook still carrying the
+   * old header would lose its events. Never registered.
    */
   previousWebhookSecret: string | undefined;
   apiTokens: string[];

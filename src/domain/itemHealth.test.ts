@@ -14,7 +14,8 @@ describe('whether an item waits for the person, from the item as Pluggy reports 
     expect(needsPerson(item('OUTDATED', 'ERROR', 'ACCOUNT_LOCKED'))).toBe(true);
     expect(needsPerson(item('WAITING_USER_INPUT', 'WAITING_USER_INPUT'))).toBe(true);
     expect(needsPerson(item('WAITING_USER_ACTION', 'WAITING_USER_ACTION'))).toBe(true);
-    // A LOGIN_ERROR never syncs again until new credentials (part 01 §4.3), whatever its code.
+    // A LOGIN_ERROR never syncs again until new credentials (docs/pluggy.md#item-statuses), whatever its
+    // code.
     expect(needsPerson(item('LOGIN_ERROR', 'UNEXPECTED_ERROR', 'UNEXPECTED_ERROR'))).toBe(true);
   });
 

@@ -6,9 +6,10 @@ type ItemLike = { status: string; executionStatus?: string | null; error?: unkno
 
 /**
  * Execution errors only the person can fix (new password, unlock, authorize in the bank app,
- * answer in time): contract part 03 §2.8, part 01 §4.3. The others (SITE_NOT_AVAILABLE,
+ * answer in time): docs/pluggy.md#item-events, #item-statuses. The others (SITE_NOT_AVAILABLE,
  * CONNECTION_ERROR, UNEXPECTED_ERROR, ALREADY_LOGGED_IN — another session open at the bank, …)
- * are the bank's or Pluggy's and heal on a later update (part 01 §4.4 lists them as retryable).
+ * are the bank's or Pluggy's and heal on a later update (docs/pluggy.md#execution-lifecycle lists them as
+ * retryable).
  */
 const USER_FIXABLE_ERRORS = new Set([
   'INVALID_CREDENTIALS',
@@ -34,7 +35,7 @@ export function isUserFixable(code: string | undefined): boolean {
 /**
  * Whether the item, as Pluggy reports it NOW, waits for the person: an MFA prompt, an action at
  * the bank, or a login error only they can fix. Decided from the fetched item, never from the
- * event alone: events arrive late and out of order (contract part 03 §2.5), and a stale
+ * event alone: events arrive late and out of order (docs/pluggy.md#event-envelope), and a stale
  * item/waiting_user_input must not flag an item that has finished since.
  *
  * Storing an item (src/sync/storeItem.ts) only ever SETS needs-reconnect. It is cleared by the
@@ -44,8 +45,8 @@ export function isUserFixable(code: string | undefined): boolean {
  */
 export function needsPerson(item: ItemLike): boolean {
   if (WAITING_FOR_PERSON.has(item.status)) return true;
-  // LOGIN_ERROR: no auto-sync until new parameters (part 01 §4.3), and only the person can give
-  // them, whatever the error code says.
+  // LOGIN_ERROR: no auto-sync until new parameters (docs/pluggy.md#item-statuses), and only the person can
+  // give them, whatever the error code says.
   if (item.status === 'LOGIN_ERROR') return true;
   // OUTDATED: the login worked and the run failed — retryable, unless the error is theirs to fix.
   if (item.status === 'OUTDATED')

@@ -1,15 +1,20 @@
 /**
  * The API key from POST /auth: cached, refreshed ahead of its expiry, fetched by one caller at a
- * time. Pluggy rate-limits /auth per IP (contract part 01 §5.2), so a burst of calls that find the
+ * time. Pluggy rate-limits /auth per IP (docs/pluggy.md#rate-limits), so a burst of calls that find the
  * key stale must share one /auth, not make one each.
  */
 
-/** Pluggy's documented lifetime (part 01 §1), used when a key carries no readable `exp`. */
+/**
+ * Pluggy's documented lifetime (docs/pluggy.md#auth-and-api-keys), used when a key carries no readable `exp`.
+ */
 const DEFAULT_LIFETIME_MS = 2 * 60 * 60 * 1000;
 
 type JwtClaims = { exp?: number; iat?: number };
 
-/** Reads a JWT payload without checking the signature, as Pluggy's own SDKs do (part 01 §1). */
+/**
+ * Reads a JWT payload without checking the signature, as Pluggy's own SDKs do
+ * (docs/pluggy.md#auth-and-api-keys).
+ */
 export function readJwtClaims(token: string): JwtClaims {
   const payload = token.split('.')[1];
   if (!payload) return {};

@@ -866,7 +866,8 @@ describe('secrets', () => {
     const headerSecret = 'wh-shared-secret-9d1f';
     const hookUrl = 'https://hooks.example.com/pluggy?token=url-token-77';
     const urlToken = 'url-token-77';
-    // A 400 that quotes back everything it was sent, the way Pluggy interpolates values (part 01 §5.1).
+    // A 400 that quotes back everything it was sent, the way Pluggy interpolates values
+    // (docs/pluggy.md#error-bodies).
     const echo = (req: RecordedRequest) => {
       const sent = JSON.stringify(req.body);
       return {

@@ -3,7 +3,7 @@ import { codeForStatus, createRedactor } from './errors.ts';
 import { fakeApiKey } from './testing/jwt.ts';
 
 describe('codeForStatus', () => {
-  it('maps statuses the way the contract describes them', () => {
+  it('maps statuses the way docs/pluggy.md describes them', () => {
     const cases: [number, string][] = [
       [400, 'invalid-request'],
       [409, 'invalid-request'],

@@ -54,7 +54,7 @@ export class PluggyError extends Error {
   }
 }
 
-/** Contract part 01 §5.1 / part 02 §0: which HTTP statuses mean what for a caller. */
+/** See docs/pluggy.md#error-bodies, #lists-and-pagination: which HTTP statuses mean what for a caller. */
 export function codeForStatus(status: number): PluggyErrorCode {
   if (status === 401 || status === 403) return 'auth';
   if (status === 404) return 'not-found';
@@ -64,8 +64,8 @@ export function codeForStatus(status: number): PluggyErrorCode {
   return 'invalid-request';
 }
 
-// Any JWT or piece of one (API keys and connect tokens both are, part 01 §1–2), even one we
-// never saw: a base64url JSON object starts with "eyJ".
+// Any JWT or piece of one (API keys and connect tokens both are, docs/pluggy.md#auth-and-api-keys,
+// #connect-tokens), even one we never saw: a base64url JSON object starts with "eyJ".
 const JWT_PATTERN = /eyJ[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*){0,2}/g;
 const REDACTED = '[redacted]';
 
@@ -77,7 +77,7 @@ export type Redactor = {
 /**
  * Replaces known secrets (the client secret, every API key this client received, what a request
  * sent) that are at least `minLength` long, and anything JWT-shaped. Pluggy interpolates values
- * into `message` (part 01 §5.1), so an error body is not trusted to be secret-free.
+ * into `message` (docs/pluggy.md#error-bodies), so an error body is not trusted to be secret-free.
  */
 export function createRedactor(secrets: () => Iterable<string>, minLength = 6): Redactor {
   const text = (value: string): string => {

@@ -50,9 +50,9 @@ export type RequestSpec = {
   idempotent?: boolean;
   /**
    * Values this request sends that must never appear in an error: bank credentials, webhook header
-   * values and URLs. Pluggy interpolates what it was sent into `message` and `details` (part 01
-   * §5.1), so `fail()` blanks these too. Strings shorter than 4 characters are ignored (they would
-   * shred ordinary words).
+   * values and URLs. Pluggy interpolates what it was sent into `message` and `details`
+   * (docs/pluggy.md#error-bodies), so `fail()` blanks these too. Strings shorter than 4 characters are
+   * ignored (they would shred ordinary words).
    */
   secrets?: readonly string[];
   /**
@@ -206,7 +206,7 @@ export function createRequestSender(opts: SenderOptions): RequestSender {
     const params = new URLSearchParams();
     for (const [name, value] of Object.entries(spec.query ?? {})) {
       if (value === undefined || value === null) continue;
-      // Arrays are one comma-joined parameter (part 01 §0, OAS style form, explode false).
+      // Arrays are one comma-joined parameter (docs/pluggy.md#conventions, OAS style form, explode false).
       params.set(name, Array.isArray(value) ? value.join(',') : String(value));
     }
     const qs = params.toString();
@@ -369,7 +369,7 @@ export function createRequestSender(opts: SenderOptions): RequestSender {
       };
       const describe = `${status}${pluggyCode ? ` ${pluggyCode}` : ''}${errorBody.message ? `: ${errorBody.message}` : ''}`;
 
-      // An expired or bad key answers 403 without codeDescription (part 01 §1, OAS
+      // An expired or bad key answers 403 without codeDescription (docs/pluggy.md#auth-and-api-keys, OAS
       // NotAuthenticatedResponse); the generic docs say 401. Both mean "renew the key", once.
       // Safe for creates too: Pluggy refused the request before acting on it.
       const keyRefused = status === 401 || (status === 403 && pluggyCode === undefined);
@@ -380,8 +380,8 @@ export function createRequestSender(opts: SenderOptions): RequestSender {
       }
 
       if (status === 429) {
-        // Pluggy always answers 429 with Retry-After: 60 (part 01 §5.2). Waiting less than asked
-        // only earns another 429, so a wait beyond our cap or budget ends the call at once and
+        // Pluggy always answers 429 with Retry-After: 60 (docs/pluggy.md#rate-limits). Waiting less than
+        // asked only earns another 429, so a wait beyond our cap or budget ends the call at once and
         // hands the server's figure to the caller (a queue can reschedule the job).
         const retryAfterMs = parseRetryAfter(headers.get('retry-after'));
         await pauseScope(spec, retryAfterMs ?? 60_000);
@@ -429,8 +429,8 @@ export function createRequestSender(opts: SenderOptions): RequestSender {
 type ErrorBody = { message?: string; codeDescription?: string; details?: unknown[] };
 
 /**
- * Pluggy's error body (part 01 §5.1), read field by field: a malformed or partial body (a proxy's
- * HTML page, a non-string message) must not hide the status or the fields that are there.
+ * Pluggy's error body (docs/pluggy.md#error-bodies), read field by field: a malformed or partial body (a
+ * proxy's HTML page, a non-string message) must not hide the status or the fields that are there.
  */
 function parseErrorBody(text: string): ErrorBody {
   let body: unknown;

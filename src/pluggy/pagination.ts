@@ -6,7 +6,10 @@ import { type CursorPage, type Page, pageOf } from './schemas.ts';
 /** A safety net, far above any real account: a server that never ends a listing must not spin us forever. */
 export const MAX_PAGES = 100_000;
 
-/** Pluggy's maximum `pageSize` (part 02 §0); the SDK default of 20 would cost 25× the requests. */
+/**
+ * Pluggy's maximum `pageSize` (docs/pluggy.md#lists-and-pagination); the SDK default of 20 would cost 25× the
+ * requests.
+ */
 export const MAX_PAGE_SIZE = 500;
 
 export type ListRequest = { path: string; query?: Record<string, QueryValue> };
@@ -46,8 +49,8 @@ export function listAll<S extends z.ZodType>(
 type Where = { method: string; path: string };
 
 /**
- * Page-number lists (part 01 §0: `{results, page, total, totalPages}`, 1-based `page`). Yields each
- * page's results until `totalPages` is reached.
+ * Page-number lists (docs/pluggy.md#conventions: `{results, page, total, totalPages}`, 1-based `page`).
+ * Yields each page's results until `totalPages` is reached.
  */
 export async function* pagesOf<T>(
   where: Where,
@@ -69,9 +72,9 @@ export async function collect<T>(pages: AsyncIterable<T[]>): Promise<T[]> {
 }
 
 /**
- * Cursor lists (part 02 §0): `next` is a relative query string with the original filters plus an
- * opaque `after`, null on the last page. Like the official SDK we read only `after` from it and
- * resend our own filters. A cursor seen before means the server is not advancing: we stop with
+ * Cursor lists (docs/pluggy.md#lists-and-pagination): `next` is a relative query string with the original
+ * filters plus an opaque `after`, null on the last page. Like the official SDK we read only `after` from it
+ * and resend our own filters. A cursor seen before means the server is not advancing: we stop with
  * 'contract-mismatch' instead of looping (or yielding the same rows) forever.
  */
 export async function* cursorPagesOf<T>(

@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 
 /**
  * `Retry-After` as milliseconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3). Pluggy sends
- * seconds, always 60 on its per-minute limits (contract part 01 §5.2). Undefined when absent or
+ * seconds, always 60 on its per-minute limits (docs/pluggy.md#rate-limits). Undefined when absent or
  * unreadable, so the caller falls back to back-off.
  */
 export function parseRetryAfter(header: string | null, nowMs: number = Date.now()): number | undefined {

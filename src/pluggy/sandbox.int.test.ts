@@ -16,8 +16,8 @@ type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
 async function waitUntilSettled(client: PluggyClient, id: string, deadlineMs = 20_000): Promise<Item> {
   const until = Date.now() + deadlineMs;
-  // The sandbox runs the execution asynchronously (part 01 §4.4); polling GET /items/{id} is how
-  // a Pluggy client observes it when it does not listen to webhooks.
+  // The sandbox runs the execution asynchronously (docs/pluggy.md#execution-lifecycle); polling GET
+  // /items/{id} is how a Pluggy client observes it when it does not listen to webhooks.
   for (;;) {
     const item = await client.getItem(id);
     if (item.status !== 'UPDATING') return item;

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 
 /**
- * Pluggy's response shapes (contract parts 01–03). Every object is loose: unknown fields are kept,
+ * Pluggy's response shapes (docs/pluggy.md). Every object is loose: unknown fields are kept,
  * because we store the raw payload and Pluggy adds fields without notice. Fields we rely on are
- * required; fields the contract marks nullable are `.nullable()`; fields it marks optional,
+ * required; fields docs/pluggy.md marks nullable are `.nullable()`; fields it marks optional,
  * unverified or "live only" are `.nullish()`.
  *
  * Enums Pluggy grows over time are open (`openEnum`): a new value parses as a string instead of
@@ -18,7 +18,7 @@ function openEnum<const T extends string>(_known: readonly T[]) {
 const dateTime = z.string();
 const looseArray = z.array(z.looseObject({}));
 
-// Page and cursor envelopes (part 01 §0, part 02 §0).
+// Page and cursor envelopes (docs/pluggy.md#conventions, #lists-and-pagination).
 export const pageOf = <T extends z.ZodType>(item: T) =>
   z.looseObject({ results: z.array(item), page: z.number(), total: z.number(), totalPages: z.number() });
 export const cursorOf = <T extends z.ZodType>(item: T) =>
@@ -27,7 +27,7 @@ export const cursorOf = <T extends z.ZodType>(item: T) =>
 export const AuthResponseSchema = z.looseObject({ apiKey: z.string().min(1) });
 export const ConnectTokenSchema = z.looseObject({ accessToken: z.string().min(1) });
 
-// ── Connectors (part 01 §3) ─────────────────────────────────────────────────────────────────────
+// ── Connectors (docs/pluggy.md#connectors) ──────────────────────────────────────────────────────
 
 export const ConnectorCredentialSchema = z.looseObject({
   name: z.string(),
@@ -68,7 +68,7 @@ export const ConnectorSchema = z.looseObject({
     .looseObject({ status: openEnum(['ONLINE', 'OFFLINE', 'UNSTABLE']), stage: z.string().nullish() })
     .nullish(),
   products: z.array(z.string()),
-  // "missing from OAS properties but always sent" (part 01 §3): tolerated when absent.
+  // "missing from OAS properties but always sent" (docs/pluggy.md#connectors): tolerated when absent.
   isSandbox: z.boolean().nullish(),
   isOpenFinance: z.boolean(),
   supportsPaymentInitiation: z.boolean().nullish(),
@@ -76,7 +76,7 @@ export const ConnectorSchema = z.looseObject({
   updatedAt: dateTime.nullish(),
 });
 
-// ── Items (part 01 §4) ──────────────────────────────────────────────────────────────────────────
+// ── Items (docs/pluggy.md#items) ────────────────────────────────────────────────────────────────
 
 export const ITEM_STATUSES = [
   'UPDATED',
@@ -88,7 +88,7 @@ export const ITEM_STATUSES = [
   'OUTDATED',
 ] as const;
 
-// Part 01 §4.3: "Clients must tolerate unknown values."
+// See docs/pluggy.md#item-statuses: "Clients must tolerate unknown values."
 export const EXECUTION_STATUSES = [
   'CREATING',
   'CREATE_ERROR',
@@ -155,7 +155,7 @@ export const ItemSchema = z.looseObject({
     })
     .nullable(),
   consecutiveFailedLoginAttempts: z.number().int().nullish(),
-  // Each product key is a ProductState or null ("not requested"), part 01 §4.2; spelling of the
+  // Each product key is a ProductState or null ("not requested"), docs/pluggy.md#item-object; spelling of the
   // investment-transactions key is unverified, so keys are not enumerated.
   statusDetail: z.record(z.string(), ProductStateSchema.nullable()).nullable(),
   parameter: ConnectorCredentialSchema.nullable(),
@@ -168,14 +168,14 @@ export const ItemSchema = z.looseObject({
     })
     .nullable(),
   nextAutoSyncAt: dateTime.nullable(),
-  // Live only / not in the SDK type (part 01 §4.2).
+  // Live only / not in the SDK type (docs/pluggy.md#item-object).
   autoSyncDisabledAt: dateTime.nullish(),
   consentExpiresAt: dateTime.nullish(),
   products: z.array(z.string()).nullish(),
   oauthRedirectUri: z.string().nullish(),
 });
 
-// ── Accounts (part 02 §1) ───────────────────────────────────────────────────────────────────────
+// ── Accounts (docs/pluggy.md#accounts-and-balances) ─────────────────────────────────────────────
 
 export const AccountSchema = z.looseObject({
   id: z.string(),
@@ -195,7 +195,7 @@ export const AccountSchema = z.looseObject({
   updatedAt: dateTime.nullish(),
 });
 
-// ── Transactions (part 02 §2) ───────────────────────────────────────────────────────────────────
+// ── Transactions (docs/pluggy.md#transactions) ──────────────────────────────────────────────────
 
 export const TransactionSchema = z.looseObject({
   id: z.string(),
@@ -206,10 +206,10 @@ export const TransactionSchema = z.looseObject({
   currencyCode: z.string(),
   amount: z.number(),
   amountInAccountCurrency: z.number().nullish(),
-  // "only for supported institutions, so may be null/absent" (part 02 §2.5).
+  // "only for supported institutions, so may be null/absent" (docs/pluggy.md#transaction-fields).
   balance: z.number().nullish(),
   type: z.enum(['DEBIT', 'CREDIT']),
-  // Missing means POSTED (part 02 §2.5).
+  // Missing means POSTED (docs/pluggy.md#transaction-fields).
   status: openEnum(['PENDING', 'POSTED']).nullish(),
   category: z.string().nullish(),
   categoryId: z.string().nullish(),
@@ -231,7 +231,7 @@ export const TransactionSchema = z.looseObject({
   updatedAt: dateTime,
 });
 
-// ── Identity (part 02 §3) ───────────────────────────────────────────────────────────────────────
+// ── Identity (docs/pluggy.md#identity) ──────────────────────────────────────────────────────────
 
 export const IdentitySchema = z.looseObject({
   id: z.string(),
@@ -249,7 +249,7 @@ export const IdentitySchema = z.looseObject({
   updatedAt: dateTime,
 });
 
-// ── Investments (part 02 §4) ────────────────────────────────────────────────────────────────────
+// ── Investments (docs/pluggy.md#investments) ────────────────────────────────────────────────────
 
 export const InvestmentSchema = z.looseObject({
   id: z.string(),
@@ -281,7 +281,7 @@ export const InvestmentTransactionSchema = z.looseObject({
   tradeDate: dateTime.nullish(),
 });
 
-// ── Loans (part 02 §5) ──────────────────────────────────────────────────────────────────────────
+// ── Loans (docs/pluggy.md#loans) ────────────────────────────────────────────────────────────────
 
 export const LoanSchema = z.looseObject({
   id: z.string(),
@@ -294,7 +294,7 @@ export const LoanSchema = z.looseObject({
   currencyCode: z.string(),
 });
 
-// ── Credit-card bills (part 02 §6) ──────────────────────────────────────────────────────────────
+// ── Credit-card bills (docs/pluggy.md#credit-card-bills) ────────────────────────────────────────
 
 export const BillSchema = z.looseObject({
   id: z.string(),
@@ -310,7 +310,7 @@ export const BillSchema = z.looseObject({
   updatedAt: dateTime,
 });
 
-// ── Categories (part 02 §7) ─────────────────────────────────────────────────────────────────────
+// ── Categories (docs/pluggy.md#categories) ──────────────────────────────────────────────────────
 
 export const CategorySchema = z.looseObject({
   id: z.string(),
@@ -320,7 +320,7 @@ export const CategorySchema = z.looseObject({
   parentDescription: z.string().nullish(),
 });
 
-// ── Webhooks (part 03 §1) ───────────────────────────────────────────────────────────────────────
+// ── Webhooks (docs/pluggy.md#registering-webhooks) ──────────────────────────────────────────────
 
 export const WebhookSchema = z.looseObject({
   id: z.string(),

@@ -143,7 +143,7 @@ describe('sandbox HTTP API', () => {
         parameter: null,
         connector: { id: 2 },
       });
-      // Field presence and order as the live payload (part 01 §4.2).
+      // Field presence and order as the live payload (docs/pluggy.md#item-object).
       expect(Object.keys(created.body)).toEqual([
         'id',
         'connector',

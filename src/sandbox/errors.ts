@@ -1,6 +1,6 @@
 /**
  * Pluggy's error body: `{ code, codeDescription?, message, details?, data?, items? }` where `code`
- * equals the HTTP status (contract part 01 §5.1). Auth failures and generic validation 400s carry no
+ * equals the HTTP status (docs/pluggy.md#error-bodies). Auth failures and generic validation 400s carry no
  * codeDescription.
  */
 export type ErrorBody = {
@@ -31,7 +31,7 @@ export const forbidden = (message = 'Connect token can not access this resource'
   // (unverified) Pluggy's exact codeDescription for a connect token on a product endpoint.
   new PluggyError(403, { code: 403, codeDescription: 'FORBIDDEN_FOR_CONNECT_TOKEN', message });
 
-/** Generic validation failure: comma-joined messages, no codeDescription (contract part 01 §5.1). */
+/** Generic validation failure: comma-joined messages, no codeDescription (docs/pluggy.md#error-bodies). */
 export const invalid = (...messages: string[]) =>
   new PluggyError(400, { code: 400, message: messages.join(',') });
 

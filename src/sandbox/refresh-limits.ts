@@ -1,5 +1,6 @@
 /**
- * Pluggy's limits on client refreshes (contract part 01 §4.1, §5.1–5.2), off unless asked for:
+ * Pluggy's limits on client refreshes (docs/pluggy.md#item-endpoints, #error-bodies, #rate-limits), off
+ * unless asked for:
  * - PATCH /items/{id} at most `patchesPerMinute` per source IP in a fixed one-minute window; past it
  *   every PATCH of the window answers 429 with `Retry-After: 60`, `RateLimit-Limit`, `RateLimit-Reset`
  *   (seconds to the window's end) and `RateLimit-Remaining`; allowed PATCHes carry the RateLimit-* too.

@@ -326,7 +326,7 @@ export function createAdmin(ctx: SandboxContext, requestLog: RequestLogEntry[]):
         const ids: string[] = [];
         for (const r of acct.rows) {
           if (r.status !== 'PENDING') continue;
-          // Posted in place: same id, new updatedAt (part 02 §8.3).
+          // Posted in place: same id, new updatedAt (docs/pluggy.md#restatements-and-deletions).
           r.status = 'POSTED';
           r.updatedAt = now;
           ids.push(r.id);
@@ -351,7 +351,8 @@ export function createAdmin(ctx: SandboxContext, requestLog: RequestLogEntry[]):
       const now = clock.nowMs();
       const deleted = store.removeRows(acct, new Set(old.map((r) => r.id)));
       // The institution re-sends the same purchases under new keys: Pluggy deletes and re-creates
-      // them with NEW ids and createdAt = now; nothing links old and new (part 02 §8.3).
+      // them with NEW ids and createdAt = now; nothing links old and new
+      // (docs/pluggy.md#restatements-and-deletions).
       const fresh: TxRow[] = old.map((r) => ({
         ...r,
         id: world.live.uuid(),
@@ -427,8 +428,9 @@ export function createAdmin(ctx: SandboxContext, requestLog: RequestLogEntry[]):
       const now = clock.nowMs();
       if (!item.consent) executor.newConsent(item, now);
       item.consent!.revokedAt = iso(now);
-      // No CONSENT_REVOKED execution status exists (part 01 §4.3); USER_AUTHORIZATION_NOT_GRANTED is
-      // the closest code the SDK knows. (unverified) Pluggy's exact status after a revocation.
+      // No CONSENT_REVOKED execution status exists (docs/pluggy.md#item-statuses);
+      // USER_AUTHORIZATION_NOT_GRANTED is the closest code the SDK knows. (unverified) Pluggy's exact status
+      // after a revocation.
       const error = {
         code: 'USER_AUTHORIZATION_NOT_GRANTED',
         message: 'The consent was revoked by the user at the institution',

@@ -4,7 +4,7 @@
  *
  * Per request: admin routes (/__sandbox/*) bypass faults and the request log; every other request is
  * logged, may be hit by a fault rule, is authenticated per route (API key, or API key / connect token),
- * and answers JSON. Every success is 200 (contract part 01 §0).
+ * and answers JSON. Every success is 200 (docs/pluggy.md#conventions).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { TokenClaims } from './auth.ts';

@@ -178,7 +178,10 @@ export class Store {
     return row && ref ? { ...ref, row } : null;
   }
 
-  /** Data endpoints of an item answer empty once its consent is revoked (contract part 01 §6). */
+  /**
+   * Data endpoints of an item answer empty once its consent is revoked
+   * (docs/pluggy.md#open-finance-and-consents).
+   */
   dataVisible(item: ItemState): boolean {
     return !item.deleted && item.world !== null && !item.consent?.revokedAt;
   }
@@ -208,7 +211,8 @@ export class Store {
   }
 
   serializeWebhook(w: WebhookState): Webhook {
-    // `headers` is write-only: neither the SDK type nor the docs show it echoed (part 03 §1.1).
+    // `headers` is write-only: neither the SDK type nor the docs show it echoed
+    // (docs/pluggy.md#registering-webhooks).
     return {
       id: w.id,
       event: w.event,

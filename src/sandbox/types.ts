@@ -1,6 +1,6 @@
 /**
  * Pluggy's JSON shapes as the sandbox serves them (dates are ISO strings, nulls explicit).
- * Field names and enums follow /work/shared/pluggy-api (parts 01–03).
+ * Field names and enums follow docs/pluggy.md.
  */
 
 export type ConnectorType =

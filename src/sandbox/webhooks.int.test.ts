@@ -5,7 +5,7 @@ import { apiKey, client, type Json, startReceiver } from './test-helpers.ts';
 
 /**
  * Webhook deliveries: who gets what (registered webhooks with their custom headers; an item's
- * webhookUrl without them), payload shapes per event (contract part 03 §2), and retries.
+ * webhookUrl without them), payload shapes per event (docs/pluggy.md#webhooks), and retries.
  */
 
 type Receiver = Awaited<ReturnType<typeof startReceiver>>;
@@ -247,7 +247,8 @@ describe('webhook deliveries', () => {
         .deliveries()
         .filter((d) => (d.payload as Event).itemId === item.id && d.url.endsWith('/down'));
       expect(mine.length).toBe(2);
-      // item/login_succeeded gets at most the first 3 attempts (part 03 §2.3); other events all 4.
+      // item/login_succeeded gets at most the first 3 attempts (docs/pluggy.md#deliveries-and-retries); other
+      // events all 4.
       const byEvent = Object.fromEntries(mine.map((d) => [d.event, d]));
       expect(byEvent['item/created']).toMatchObject({ attempts: 4, delivered: false, lastStatus: 503 });
       expect(byEvent['item/login_succeeded']).toMatchObject({

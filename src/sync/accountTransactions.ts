@@ -19,21 +19,22 @@ import {
 } from './transactionListing.ts';
 
 /**
- * One account's transactions, streamed page by page from Pluggy's v2 cursor (contract part 02 §2.1)
- * and committed in batches. Memory holds at most the page being fetched, the page being read and
- * one batch, however long the history.
+ * One account's transactions, streamed page by page from Pluggy's v2 cursor
+ * (docs/pluggy.md#listing-transactions) and committed in batches. Memory holds at most the page being
+ * fetched, the page being read and one batch, however long the history.
  *
  * Three ways to list, chosen from sync_state:
  * - full: no filter — the whole history Pluggy has. Used when the account was never listed to the
  *   end, when asked, and every `fullRelistAfterMs` as the safety net for deletions and in-place
- *   updates whose webhooks were lost. Only a full listing run start to end diffs id sets (§8.3: lists
- *   carry no tombstones), and only within the dates it returned.
+ *   updates whose webhooks were lost. Only a full listing run start to end diffs id sets
+ *   (docs/pluggy.md#restatements-and-deletions: lists carry no tombstones), and only within the dates it
+ *   returned.
  * - resume: a full listing a crash interrupted continues after its last committed batch. The
- *   cursor is ordered by (date, id) (§2.1), so the remaining rows are those dated from the last
- *   committed row's date on (`dateFrom`, or `dateTo` if Pluggy lists newest first — the direction is
- *   unverified, so it is observed, and without a clear direction the listing restarts instead).
- * - incremental: `createdAtFrom` = watermark − margin (§2.7: never by `date`, which misses rows
- *   Pluggy stores late with an old date).
+ *   cursor is ordered by (date, id) (docs/pluggy.md#listing-transactions), so the remaining rows are those
+ *   dated from the last committed row's date on (`dateFrom`, or `dateTo` if Pluggy lists newest first — the
+ *   direction is unverified, so it is observed, and without a clear direction the listing restarts instead).
+ * - incremental: `createdAtFrom` = watermark − margin (docs/pluggy.md#incremental-sync-by-createdat: never by
+ *   `date`, which misses rows Pluggy stores late with an old date).
  *
  * The watermark is the later of max(createdAt) and the time Pluggy answered the first page (its
  * Date header, Pluggy's clock) of a listing that reached its end, and moves in the transaction of

@@ -6,11 +6,12 @@ import type { TransactionIdsJob } from './jobs.ts';
 import { recordRun } from './runRecord.ts';
 
 /**
- * `transactions/deleted` (part 03 §2.11): Pluggy removed these rows — a card restatement at bill
- * closing, a pending purchase confirmed with different data (part 02 §8.3). Their replacements
- * arrive with NEW ids through `transactions/created`; nothing links old and new, so the old ids
- * are simply removed. Scoped to the item, so an event can only touch its own item's rows; ids we
- * never stored are no-ops, which makes a redelivered event harmless.
+ * `transactions/deleted` (docs/pluggy.md#transaction-events): Pluggy removed these rows — a card restatement
+ * at bill closing, a pending purchase confirmed with different data
+ * (docs/pluggy.md#restatements-and-deletions). Their replacements arrive with NEW ids through
+ * `transactions/created`; nothing links old and new, so the old ids are simply removed. Scoped to the item,
+ * so an event can only touch its own item's rows; ids we never stored are no-ops, which makes a redelivered
+ * event harmless.
  */
 export async function deleteTransactions(
   deps: SyncDeps,

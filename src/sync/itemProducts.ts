@@ -21,7 +21,10 @@ import type { RunHandle } from './runRecord.ts';
  * collection) must not wipe what we hold.
  */
 
-/** Products the item collects (part 02 §8.1). Pluggy's `products` is absent from older items: then everything. */
+/**
+ * Products the item collects (docs/pluggy.md#products). Pluggy's `products` is absent from older items: then
+ * everything.
+ */
 export function itemCollects(item: Item, product: string): boolean {
   return !item.products || item.products.includes(product);
 }

@@ -180,7 +180,7 @@ export async function enqueue<Q extends QueueName>(
 
 /**
  * Seconds to wait before running a job again when Pluggy rate-limited it, else undefined.
- * Pluggy's 429 says `Retry-After: 60` (contract part 01 §5.2) and keeps refusing until then; the
+ * Pluggy's 429 says `Retry-After: 60` (docs/pluggy.md#rate-limits) and keeps refusing until then; the
  * client gives up rather than sleep through a job, and the queue's own back-off (seconds) would
  * spend retries inside the closed window. So the job steps aside until the window reopens.
  */

@@ -20,10 +20,10 @@ export type RefreshTransactionsResult = {
 };
 
 /**
- * `transactions/updated` (part 03 §2.11): re-reads the named rows by id (≤ 500 per request, part 02
- * §2.1) and upserts them; a pending row that posted in place, a new category, a bill id set at
- * closing all arrive this way. An id Pluggy no longer returns is left alone here: its deletion
- * comes as `transactions/deleted` (or the periodic full relist's diff).
+ * `transactions/updated` (docs/pluggy.md#transaction-events): re-reads the named rows by id (≤ 500 per
+ * request, docs/pluggy.md#listing-transactions) and upserts them; a pending row that posted in place, a new
+ * category, a bill id set at closing all arrive this way. An id Pluggy no longer returns is left alone here:
+ * its deletion comes as `transactions/deleted` (or the periodic full relist's diff).
  */
 export async function refreshTransactions(
   deps: SyncDeps,

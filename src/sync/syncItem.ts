@@ -19,9 +19,9 @@ import { type RunHandle, recordRun } from './runRecord.ts';
 import { markItemCurrent, storeItem } from './storeItem.ts';
 
 /**
- * Item statuses where Pluggy has nothing new to give until the person acts (part 01 §4.3–4.4):
- * a failed login or a prompt waiting for them. Their products are not fetched. OUTDATED is not
- * here: the login worked, the run failed, and Pluggy keeps serving what it collected before.
+ * Item statuses where Pluggy has nothing new to give until the person acts (docs/pluggy.md#item-statuses,
+ * #execution-lifecycle): a failed login or a prompt waiting for them. Their products are not fetched.
+ * OUTDATED is not here: the login worked, the run failed, and Pluggy keeps serving what it collected before.
  * Whether the person is asked to reconnect is a separate rule (domain/itemHealth.ts).
  */
 export const NOTHING_NEW_STATUSES: ReadonlySet<string> = new Set([

@@ -14,11 +14,11 @@ export type SyncNewTransactionsResult =
   | { kind: 'deleted' };
 
 /**
- * `transactions/created` (part 03 §2.10): fetches the account's rows created since the announced
- * `createdAtFrom` — or since our watermark minus the margin, if that is earlier, so a webhook that
- * arrives after a gap never leaves one. Never by transaction date (part 02 §2.7). An account we do
- * not hold yet (a new card, a first webhook before the first sync) triggers a full item sync: its
- * rows need the account row first.
+ * `transactions/created` (docs/pluggy.md#transaction-events): fetches the account's rows created since the
+ * announced `createdAtFrom` — or since our watermark minus the margin, if that is earlier, so a webhook that
+ * arrives after a gap never leaves one. Never by transaction date
+ * (docs/pluggy.md#incremental-sync-by-createdat). An account we do not hold yet (a new card, a first webhook
+ * before the first sync) triggers a full item sync: its rows need the account row first.
  */
 export async function syncNewTransactions(
   deps: SyncDeps,

@@ -46,7 +46,7 @@ describe('webhook envelope', () => {
       expect(parsed.success, `${field}=${JSON.stringify(value)}`).toBe(false);
       expect(parsed.error?.issues[0]?.path[0]).toBe(field);
     }
-    // The connector id rides in `id` on connector events (contract part 03 §2.9).
+    // The connector id rides in `id` on connector events (docs/pluggy.md#connector-status-events).
     expect(
       EnvelopeSchema.safeParse({ event: 'connector/status_updated', eventId: E1, id: '201' }).success,
     ).toBe(true);
@@ -55,7 +55,7 @@ describe('webhook envelope', () => {
   it('finds the item in itemId, or in the deprecated id of item events only', () => {
     expect(itemIdOf({ event: 'transactions/created', itemId: 'i1', id: 'i1' })).toBe('i1');
     expect(itemIdOf({ event: 'item/deleted', id: 'i2' })).toBe('i2');
-    // connector/status_updated carries the CONNECTOR id in `id` (contract part 03 §2.9).
+    // connector/status_updated carries the CONNECTOR id in `id` (docs/pluggy.md#connector-status-events).
     expect(itemIdOf({ event: 'connector/status_updated', id: '201' })).toBeNull();
     expect(itemIdOf({ event: 'payment_intent/completed', paymentIntentId: 'p' })).toBeNull();
   });

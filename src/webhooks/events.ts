@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { PLUGGY_ID_PATTERN } from '../pluggy/resources/ids.ts';
 
 /**
- * The webhook events this service acts on (contract part 03 §2.6). Anything else Pluggy may send
+ * The webhook events this service acts on (docs/pluggy.md#event-types). Anything else Pluggy may send
  * (payments, boletos, events added later) is stored and marked ignored.
  */
 export const HANDLED_EVENTS = [
@@ -26,11 +26,12 @@ export const isHandledEvent = (event: string): event is HandledEvent => HANDLED.
 const PluggyId = z.string().regex(PLUGGY_ID_PATTERN, 'must be a Pluggy id (a UUID)');
 
 /**
- * The envelope every delivery carries (part 03 §2.5): only `event` and `eventId` are required;
- * everything else stays raw and is read by the handler of that event type. Every Pluggy id a
+ * The envelope every delivery carries (docs/pluggy.md#event-envelope): only `event` and `eventId` are
+ * required; everything else stays raw and is read by the handler of that event type. Every Pluggy id a
  * handler may act on must be a UUID when present — refused here, at the edge, rather than become
  * a job that calls Pluggy with `GET /items/..`. `id` is the item id on item events but the
- * connector id ("201") on connector/status_updated (§2.9), so only the former are checked.
+ * connector id ("201") on connector/status_updated (docs/pluggy.md#connector-status-events), so only the
+ * former are checked.
  */
 export const EnvelopeSchema = z
   .looseObject({
@@ -57,7 +58,8 @@ export type Envelope = z.infer<typeof EnvelopeSchema>;
 
 /**
  * The item an event concerns. `itemId` on item and transaction events; the deprecated `id` equals
- * the item id on item events only — on `connector/status_updated` it is the connector id (§2.7, §2.9).
+ * the item id on item events only — on `connector/status_updated` it is the connector id
+ * (docs/pluggy.md#item-events, #connector-status-events).
  */
 export function itemIdOf(body: Record<string, unknown>): string | null {
   if (typeof body.itemId === 'string' && body.itemId) return body.itemId;

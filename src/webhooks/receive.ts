@@ -30,7 +30,7 @@ import { toStorableJson } from './payload.ts';
  *
  * Deliveries waiting for a free batch slot are capped (`maxWaiting`): past it a delivery is
  * refused at once with `WebhookReceiverBusy` (503 + Retry-After) rather than held in memory while
- * Pluggy's 5–10 s deadline runs out (contract part 03 §2.3).
+ * Pluggy's 5–10 s deadline runs out (docs/pluggy.md#deliveries-and-retries).
  */
 export type WebhookRecorder = { record(envelope: Envelope): Promise<{ duplicate: boolean }> };
 

@@ -32,7 +32,7 @@ describe('webhook target URL', () => {
     expect(message).not.toContain('hunter2');
   });
 
-  it("holds a live URL to the rest of Pluggy's rules: port 443, a public DNS name (part 03 §1.4)", () => {
+  it("holds a live URL to the rest of Pluggy's rules: port 443, a public DNS name (docs/pluggy.md#registering-webhooks)", () => {
     expect(webhookTargetUrl('https://bridge.example.com:443/webhooks/pluggy', { local: false })).toBe(
       'https://bridge.example.com/webhooks/pluggy',
     );

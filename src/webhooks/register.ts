@@ -11,15 +11,16 @@ export type RegisterWebhookInput = {
 
 /**
  * Points a Pluggy webhook resource at our receiver, with the secret as a custom header (the only
- * authentication Pluggy offers, contract part 03 §2.4). Idempotent: a webhook already registered
- * for this URL AND event is updated (new secret, re-enabled) instead of adding another — Pluggy
- * allows at most 5 per event (§1.4). A webhook for this URL with a different event is never
- * turned into this one (that would silently drop what it subscribes to); a new one is created.
+ * authentication Pluggy offers, docs/pluggy.md#authenticating-deliveries). Idempotent: a webhook already
+ * registered for this URL AND event is updated (new secret, re-enabled) instead of adding another — Pluggy
+ * allows at most 5 per event (docs/pluggy.md#registering-webhooks). A webhook for this URL with a different
+ * event is never turned into this one (that would silently drop what it subscribes to); a new one is created.
  *
  * Every webhook pointing at this URL gets the new secret, whatever its event: one left with an
  * old secret would be answered 401 once the old secret is retired, and Pluggy never retries a 401
- * (§2.3), so its events would be lost. (Rotation: set WEBHOOK_SECRET_PREVIOUS to the old secret,
- * WEBHOOK_SECRET to the new one, restart, register, then unset WEBHOOK_SECRET_PREVIOUS.)
+ * (docs/pluggy.md#deliveries-and-retries), so its events would be lost. (Rotation: set
+ * WEBHOOK_SECRET_PREVIOUS to the old secret, WEBHOOK_SECRET to the new one, restart, register, then unset
+ * WEBHOOK_SECRET_PREVIOUS.)
  */
 export async function registerWebhook(
   pluggy: PluggyClient,
@@ -60,7 +61,7 @@ function sameUrl(a: string, b: string): boolean {
 }
 
 /**
- * The receiver URL to register. Pluggy accepts only public HTTPS URLs (contract part 03 §1.4:
+ * The receiver URL to register. Pluggy accepts only public HTTPS URLs (docs/pluggy.md#registering-webhooks:
  * scheme https, default port 443, no credentials, a DNS name rather than an IP literal, no
  * localhost or internal names), so anything else is refused up front rather than by Pluggy's 400.
  * Against the local sandbox all but the credentials rule are lifted: it delivers over plain HTTP

@@ -20,7 +20,7 @@ export type WebhookRouteDeps = {
   secret: string;
   /**
    * WEBHOOK_SECRET_PREVIOUS: also accepted, in the header and the path alike, while a rotation is
-   * under way (contract part 03 §2.4; Pluggy never retries a 401).
+   * under way (docs/pluggy.md#authenticating-deliveries; Pluggy never retries a 401).
    */
   previousSecret?: string | undefined;
   logger: Logger;
@@ -35,7 +35,8 @@ type SecretParams = { secret?: string };
 /**
  * The Pluggy webhook receiver: authenticate, store the raw event and enqueue its processing
  * atomically (receive.ts), acknowledge. Nothing slow happens here — no Pluggy call, no per-event
- * info log: Pluggy wants a 2xx within seconds (contract part 03 §2.3) and the path is benchmarked.
+ * info log: Pluggy wants a 2xx within seconds (docs/pluggy.md#deliveries-and-retries) and the path is
+ * benchmarked.
  */
 export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
   const bodyLimit = deps.bodyLimit ?? 256 * 1024;
@@ -45,7 +46,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
   // Runs before the body is read or parsed: an unauthenticated caller gets 401, whatever it sent.
   const authenticate = async (req: FastifyRequest<{ Params: SecretParams }>) => {
     // Pluggy sends custom headers only for webhooks registered through POST /webhooks; deliveries
-    // to an item's or connect token's `webhookUrl` carry none (contract part 03 §2.1), so the
+    // to an item's or connect token's `webhookUrl` carry none (docs/pluggy.md#two-ways-to-subscribe), so the
     // secret may also travel as the last path segment: POST /webhooks/pluggy/<secret>.
     const header = req.headers[WEBHOOK_SECRET_HEADER];
     const fromPath = req.params.secret;

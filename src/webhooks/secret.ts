@@ -4,8 +4,8 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /**
  * A constant-time check of presented webhook secrets against the accepted ones: the current secret,
- * plus the previous one while a rotation is under way (contract part 03 §2.4: rotate by accepting
- * old and new, then PATCH each webhook's headers — Pluggy never retries a 401, so a delivery still
+ * plus the previous one while a rotation is under way (docs/pluggy.md#authenticating-deliveries: rotate by
+ * accepting old and new, then PATCH each webhook's headers — Pluggy never retries a 401, so a delivery still
  * carrying the old header would be lost). Both sides are hashed first so each comparison takes the
  * same time whatever the presented length (a plain `timingSafeEqual` throws on unequal lengths,
  * which would leak the secret's length), and every accepted secret is compared, with no early exit.

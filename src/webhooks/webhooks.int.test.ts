@@ -175,7 +175,8 @@ describe('webhooks end to end (sandbox → HTTP → database → workers)', () =
   let itemId: string;
 
   it('item/login_succeeded and item/created: the item is stored, linked to our user by clientUserId, and fully synced', async () => {
-    // The item's own webhookUrl carries no custom headers (contract part 03 §2.1): the secret rides in the path.
+    // The item's own webhookUrl carries no custom headers (docs/pluggy.md#two-ways-to-subscribe): the secret
+    // rides in the path.
     const item = await sandbox.admin.createItemNow({
       clientUserId: userId,
       webhookUrl: `${base}/webhooks/pluggy/${SECRET}`,

@@ -2,7 +2,10 @@ import { type UpsertCounts, upsertInBatches } from '../batch.ts';
 import { json, type MoneyIn, money, type TimeIn, text, time } from '../params.ts';
 import type { Db } from '../pool.ts';
 
-/** Pluggy's Account (02-financial-data.md §1): the fields we normalize; the whole object goes to raw. */
+/**
+ * Pluggy's Account (docs/pluggy.md#accounts-and-balances): the fields we normalize; the whole object goes to
+ * raw.
+ */
 export type PluggyAccountIn = {
   id: string;
   type: string;

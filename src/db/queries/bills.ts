@@ -3,7 +3,7 @@ import { json, type MoneyIn, money, type TimeIn, text, time, clampLimit } from '
 import type { Db } from '../pool.ts';
 
 /**
- * Pluggy's credit-card Bill (02-financial-data.md §6): closed bills only. It carries no accountId,
+ * Pluggy's credit-card Bill (docs/pluggy.md#credit-card-bills): closed bills only. It carries no accountId,
  * so the caller passes the card account it listed them for.
  */
 export type PluggyBillIn = {

@@ -13,13 +13,13 @@ export type ConnectorStatusRow = {
  * whether the row changed.
  *
  * `changedAt` is when the event was first stored here, not when Pluggy emitted it: the payload
- * carries no time of its own (contract part 03 §2.9). So this keeps out an older event that is
- * merely PROCESSED late (a job retry, a redrive or `webhooks replay` after a newer event was
+ * carries no time of its own (docs/pluggy.md#connector-status-events). So this keeps out an older event that
+ * is merely PROCESSED late (a job retry, a redrive or `webhooks replay` after a newer event was
  * processed), and a redelivery of a stored eventId changes nothing. It does not keep out an older
  * event that first REACHED us late — e.g. Pluggy's retry, up to hours later, of a delivery we
- * answered with 503 or too slowly (§2.3): that one overwrites a newer status until the next
- * status event. The comment in migration 002 claims more than this; the migration is applied and
- * stays as it is.
+ * answered with 503 or too slowly (docs/pluggy.md#deliveries-and-retries): that one overwrites a newer status
+ * until the next status event. The comment in migration 002 claims more than this; the migration is applied
+ * and stays as it is.
  */
 export async function recordConnectorStatus(
   db: Db,

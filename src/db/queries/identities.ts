@@ -2,7 +2,7 @@ import { json, type TimeIn, text, time } from '../params.ts';
 import type { Db } from '../pool.ts';
 import type { WriteOutcome } from './items.ts';
 
-/** Pluggy's Identity (02-financial-data.md §3): the fields we normalize; the whole object goes to raw. */
+/** Pluggy's Identity (docs/pluggy.md#identity): the fields we normalize; the whole object goes to raw. */
 export type PluggyIdentityIn = {
   id: string;
   fullName?: string | null;

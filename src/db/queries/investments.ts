@@ -2,7 +2,9 @@ import { type UpsertCounts, upsertInBatches } from '../batch.ts';
 import { json, type MoneyIn, money, type TimeIn, text, time, clampLimit } from '../params.ts';
 import type { Db } from '../pool.ts';
 
-/** Pluggy's Investment (02-financial-data.md §4): the fields we normalize; the whole object goes to raw. */
+/**
+ * Pluggy's Investment (docs/pluggy.md#investments): the fields we normalize; the whole object goes to raw.
+ */
 export type PluggyInvestmentIn = {
   id: string;
   type?: string | null;
@@ -20,7 +22,7 @@ export type PluggyInvestmentIn = {
   status?: string | null;
 };
 
-/** Pluggy's InvestmentTransaction (§4). */
+/** Pluggy's InvestmentTransaction (docs/pluggy.md#investments). */
 export type PluggyInvestmentTransactionIn = {
   id: string;
   type?: string | null;

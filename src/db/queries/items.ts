@@ -1,7 +1,7 @@
 import { json, type TimeIn, text, time } from '../params.ts';
 import type { Db } from '../pool.ts';
 
-/** The fields of Pluggy's Item we normalize (02/01-auth-connectors-items.md §4.2); the whole object goes to raw. */
+/** The fields of Pluggy's Item we normalize (docs/pluggy.md#item-object); the whole object goes to raw. */
 export type PluggyItemIn = {
   id: string;
   connector?: { id?: number | null; name?: string | null } | null;

@@ -2,7 +2,7 @@ import { type UpsertCounts, upsertInBatches } from '../batch.ts';
 import { json, type MoneyIn, money, type TimeIn, text, time } from '../params.ts';
 import type { Db } from '../pool.ts';
 
-/** Pluggy's Loan (02-financial-data.md §5): the fields we normalize; the whole object goes to raw. */
+/** Pluggy's Loan (docs/pluggy.md#loans): the fields we normalize; the whole object goes to raw. */
 export type PluggyLoanIn = {
   id: string;
   contractNumber?: string | null;

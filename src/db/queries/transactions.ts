@@ -3,7 +3,10 @@ import { int, json, type MoneyIn, money, type TimeIn, text, time, clampLimit } f
 import type pg from 'pg';
 import type { Db } from '../pool.ts';
 
-/** Pluggy's Transaction (02-financial-data.md §2.5): the fields we normalize; the whole object goes to raw. */
+/**
+ * Pluggy's Transaction (docs/pluggy.md#transaction-fields): the fields we normalize; the whole object goes to
+ * raw.
+ */
 export type PluggyTransactionIn = {
   id: string;
   accountId: string;
@@ -15,7 +18,7 @@ export type PluggyTransactionIn = {
   amountInAccountCurrency?: MoneyIn;
   balance?: MoneyIn;
   type: string;
-  /** Missing means POSTED (docs §2.5). */
+  /** Missing means POSTED (docs/pluggy.md#transaction-fields). */
   status?: string | null;
   category?: string | null;
   categoryId?: string | null;
@@ -230,9 +233,9 @@ export async function deleteTransactionsByIds(
 }
 
 /**
- * Deletion by diff (Pluggy's lists carry no tombstones, §8.3): after fetching EVERY transaction of
- * an account with `date` in [from, to], removes the stored ones in that window that were not
- * fetched. Returns the count. `to` omitted = no upper bound.
+ * Deletion by diff (Pluggy's lists carry no tombstones, docs/pluggy.md#restatements-and-deletions): after
+ * fetching EVERY transaction of an account with `date` in [from, to], removes the stored ones in that window
+ * that were not fetched. Returns the count. `to` omitted = no upper bound.
  */
 export async function deleteAccountTransactionsNotIn(
   db: Db,

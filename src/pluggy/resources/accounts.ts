@@ -3,7 +3,7 @@ import { listAll } from '../pagination.ts';
 import { AccountSchema, type Account } from '../schemas.ts';
 import { checkedId, idSegment } from './ids.ts';
 
-/** Contract part 02 §1. */
+/** See docs/pluggy.md#accounts-and-balances. */
 export function accountsResource(http: RequestSender) {
   return {
     async getAccounts(itemId: string, type?: 'BANK' | 'CREDIT'): Promise<Account[]> {

@@ -3,7 +3,7 @@ import { listAll, MAX_PAGE_SIZE } from '../pagination.ts';
 import { BillSchema, type Bill } from '../schemas.ts';
 import { checkedId } from './ids.ts';
 
-/** Contract part 02 §6: only closed bills of a card account. */
+/** See docs/pluggy.md#credit-card-bills: only closed bills of a card account. */
 export function billsResource(http: RequestSender) {
   return {
     async getBills(accountId: string): Promise<Bill[]> {

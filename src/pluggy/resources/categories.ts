@@ -2,7 +2,7 @@ import type { RequestSender } from '../http.ts';
 import { listAll } from '../pagination.ts';
 import { CategorySchema, type Category } from '../schemas.ts';
 
-/** Contract part 02 §7. */
+/** See docs/pluggy.md#categories. */
 export function categoriesResource(http: RequestSender) {
   return {
     getCategories(): Promise<Category[]> {

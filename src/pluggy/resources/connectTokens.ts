@@ -9,7 +9,7 @@ export type ConnectTokenOptions = {
   avoidDuplicates?: boolean;
 };
 
-/** Contract part 01 §2. */
+/** See docs/pluggy.md#connect-tokens. */
 export function connectTokensResource(http: RequestSender) {
   return {
     async createConnectToken(opts: ConnectTokenOptions = {}): Promise<{ accessToken: string }> {

@@ -11,7 +11,7 @@ export type ConnectorFilters = {
   supportsPaymentInitiation?: boolean;
 };
 
-/** Contract part 01 §3. */
+/** See docs/pluggy.md#connectors. */
 export function connectorsResource(http: RequestSender) {
   return {
     async getConnectors(filters: ConnectorFilters = {}): Promise<Connector[]> {

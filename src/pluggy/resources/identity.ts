@@ -3,7 +3,7 @@ import type { RequestSender } from '../http.ts';
 import { IdentitySchema, type Identity } from '../schemas.ts';
 import { checkedId } from './ids.ts';
 
-/** Contract part 02 §3. */
+/** See docs/pluggy.md#identity. */
 export function identityResource(http: RequestSender) {
   return {
     /** null when Pluggy has no identity for the item (404). */
@@ -18,7 +18,8 @@ export function identityResource(http: RequestSender) {
           IdentitySchema,
         );
       } catch (err) {
-        // An item without identity data answers 404 (part 02 §3, unverified): absence, not failure.
+        // An item without identity data answers 404 (docs/pluggy.md#identity, unverified): absence, not
+        // failure.
         if (err instanceof PluggyError && err.code === 'not-found') return null;
         throw err;
       }

@@ -8,7 +8,7 @@ import {
 } from '../schemas.ts';
 import { checkedId, idSegment } from './ids.ts';
 
-/** Contract part 02 §4. */
+/** See docs/pluggy.md#investments. */
 export function investmentsResource(http: RequestSender) {
   return {
     async getInvestments(itemId: string): Promise<Investment[]> {

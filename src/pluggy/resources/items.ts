@@ -21,11 +21,11 @@ export type UpdateItemInput = {
 
 const itemPath = (id: string, method: string) => `/items/${idSegment('item id', id, method, '/items/{id}')}`;
 
-/** Contract part 01 §4.1. */
+/** See docs/pluggy.md#item-endpoints. */
 export function itemsResource(http: RequestSender) {
   return {
     createItem(input: CreateItemInput): Promise<Item> {
-      // "Not idempotent; do not auto-retry" (part 01 §4.1): a second POST makes a second
+      // "Not idempotent; do not auto-retry" (docs/pluggy.md#item-endpoints): a second POST makes a second
       // connection. The POST default already never resends after an ambiguous failure.
       return http.request(
         {

@@ -3,7 +3,7 @@ import { listAll, MAX_PAGE_SIZE } from '../pagination.ts';
 import { LoanSchema, type Loan } from '../schemas.ts';
 import { checkedId } from './ids.ts';
 
-/** Contract part 02 §5. */
+/** See docs/pluggy.md#loans. */
 export function loansResource(http: RequestSender) {
   return {
     async getLoans(itemId: string): Promise<Loan[]> {

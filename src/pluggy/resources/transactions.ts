@@ -10,7 +10,7 @@ export type TransactionFilter = {
   ids?: string[];
 };
 
-/** `ids` accepts at most 500 per request (part 02 §2.1). */
+/** `ids` accepts at most 500 per request (docs/pluggy.md#listing-transactions). */
 const IDS_PER_REQUEST = 500;
 
 export type TransactionPagesOptions = {
@@ -23,7 +23,7 @@ export type TransactionPagesOptions = {
   onListingStart?: (pluggyTime: Date) => void;
 };
 
-/** Contract part 02 §2. */
+/** See docs/pluggy.md#transactions. */
 export function transactionsResource(http: RequestSender) {
   /** GET /v2/transactions, one array per cursor page; stops on a cursor that does not advance. */
   const transactionPages = async function* (
@@ -32,8 +32,8 @@ export function transactionsResource(http: RequestSender) {
     options: TransactionPagesOptions = {},
   ): AsyncGenerator<Transaction[]> {
     const path = '/v2/transactions';
-    // /v2/transactions rejects unknown parameters with 400 (part 02 §0): send only these, and
-    // never page/pageSize. Ids are checked when the first page is asked for, before any request.
+    // /v2/transactions rejects unknown parameters with 400 (docs/pluggy.md#lists-and-pagination): send only
+    // these, and never page/pageSize. Ids are checked when the first page is asked for, before any request.
     const query = {
       accountId: checkedId('accountId', accountId, 'GET', path),
       createdAtFrom: filter.createdAtFrom,

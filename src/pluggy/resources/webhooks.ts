@@ -7,7 +7,7 @@ export type CreateWebhookInput = { event: string; url: string; headers?: Record<
 export type UpdateWebhookInput = {
   event?: string;
   url?: string;
-  /** `null` removes the custom headers (part 03 §1.3). */
+  /** `null` removes the custom headers (docs/pluggy.md#registering-webhooks). */
   headers?: Record<string, string> | null;
   enabled?: boolean;
 };
@@ -15,7 +15,7 @@ export type UpdateWebhookInput = {
 const webhookPath = (id: string, method: string) =>
   `/webhooks/${idSegment('webhook id', id, method, '/webhooks/{id}')}`;
 
-/** Contract part 03 §1. */
+/** See docs/pluggy.md#registering-webhooks. */
 export function webhooksResource(http: RequestSender) {
   return {
     listWebhooks(): Promise<Webhook[]> {
@@ -24,8 +24,8 @@ export function webhooksResource(http: RequestSender) {
     },
 
     createWebhook(input: CreateWebhookInput): Promise<Webhook> {
-      // At most 5 webhooks per event (part 03 §1.4): a blind retry could use up a slot, so this
-      // POST is not resent after an ambiguous failure (the POST default). Header values are
+      // At most 5 webhooks per event (docs/pluggy.md#registering-webhooks): a blind retry could use up a
+      // slot, so this POST is not resent after an ambiguous failure (the POST default). Header values are
       // typically shared secrets and the URL may carry a token: keep both out of errors.
       return http.request(
         { method: 'POST', path: '/webhooks', body: input, secrets: secretsOf(input.headers, input.url) },

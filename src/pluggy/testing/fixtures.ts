@@ -1,4 +1,4 @@
-/** Payloads shaped like the contract's examples (parts 01–03), for scripted responses. */
+/** Payloads shaped like Pluggy's documented examples (docs/pluggy.md), for scripted responses. */
 
 export function connectorPayload(overrides: Record<string, unknown> = {}) {
   return {

@@ -1,6 +1,6 @@
 /**
  * Unsigned JWT-shaped strings for tests. Pluggy's keys and connect tokens are JWTs that clients
- * decode without verifying (contract part 01 §1), so only the payload matters here.
+ * decode without verifying (docs/pluggy.md#auth-and-api-keys), so only the payload matters here.
  */
 export function fakeJwt(claims: Record<string, unknown>): string {
   const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');

@@ -1,6 +1,6 @@
 /**
- * The item status machine (contract part 01 §4.3–4.5). An execution (create, client PATCH or
- * auto-sync) runs asynchronously in steps `stepDelayMs` apart:
+ * The item status machine (docs/pluggy.md#item-statuses, #execution-lifecycle, #updates-and-auto-sync). An
+ * execution (create, client PATCH or auto-sync) runs asynchronously in steps `stepDelayMs` apart:
  *
  *   UPDATING/CREATED → LOGIN_IN_PROGRESS → [WAITING_USER_INPUT → LOGIN_MFA_IN_PROGRESS]
  *     → (login fails) LOGIN_ERROR or OUTDATED + item/error
@@ -108,7 +108,8 @@ export class Executor {
 
   autoSyncable(item: ItemState): boolean {
     const style = loginStyle(item.connector);
-    // Connectors that need a fresh MFA on every login are never auto-synced (part 01 §4.5).
+    // Connectors that need a fresh MFA on every login are never auto-synced
+    // (docs/pluggy.md#updates-and-auto-sync).
     return item.autoSyncDisabledAt === null && style !== 'mfa-1-step' && style !== 'mfa-2-step';
   }
 
@@ -255,8 +256,9 @@ export class Executor {
   }
 
   /**
-   * WAITING_USER_INPUT with an `oauth` parameter whose `data` is the consent page's URL (part 01 §4.6;
-   * shape unverified), until the page brings a decision or the prompt expires (null).
+   * WAITING_USER_INPUT with an `oauth` parameter whose `data` is the consent page's URL
+   * (docs/pluggy.md#open-finance-and-consents; shape unverified), until the page brings a decision or the
+   * prompt expires (null).
    */
   private async askConsent(item: ItemState, trigger: Trigger, run: Run): Promise<ConsentDecision | null> {
     const expiresAt = this.d.clock.nowMs() + CONSENT_TIMEOUT_MS;
@@ -293,7 +295,7 @@ export class Executor {
   }
 
   /**
-   * WAITING_USER_ACTION with `userAction` (part 01 §4.2) and item/waiting_user_action, until
+   * WAITING_USER_ACTION with `userAction` (docs/pluggy.md#item-object) and item/waiting_user_action, until
    * admin.resolveUserAction answers (the user approved or refused in the bank's app) or it expires.
    */
   private async askUserAction(item: ItemState, trigger: Trigger, run: Run): Promise<ConsentDecision | null> {
@@ -366,7 +368,8 @@ export class Executor {
   }
 
   private statusDetail(item: ItemState, outcome: Success, now: number): StatusDetail | null {
-    // null on a plain SUCCESS; an object on PARTIAL_SUCCESS or when warnings exist (part 02 §8.2).
+    // null on a plain SUCCESS; an object on PARTIAL_SUCCESS or when warnings exist
+    // (docs/pluggy.md#per-product-state).
     if (!outcome.skipBankAccounts && !outcome.warning) return null;
     const at = iso(now);
     const detail = {} as StatusDetail;

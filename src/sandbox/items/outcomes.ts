@@ -1,7 +1,7 @@
 /**
- * What a login attempt leads to, decided by the credentials (contract part 03 §4.3–4.4):
- * Pluggy Bank connectors: password `password-ok`, MFA `123456`, the username picks the outcome.
- * Open Finance connectors: any CPF/CNPJ succeeds except the documented "rejected" CPF.
+ * What a login attempt leads to, decided by the credentials (docs/pluggy.md#sandbox-credentials,
+ * #open-finance-sandbox): Pluggy Bank connectors: password `password-ok`, MFA `123456`, the username picks
+ * the outcome. Open Finance connectors: any CPF/CNPJ succeeds except the documented "rejected" CPF.
  * Other (real-institution) connectors: any credentials that pass validation succeed, so `npm start`
  * offline can connect any bank in the list; their MFA, when they have one, is `123456` too.
  */
@@ -10,9 +10,13 @@ import type { Connector, ItemStatus } from '../types.ts';
 
 export const SANDBOX_PASSWORD = 'password-ok';
 export const SANDBOX_MFA = '123456';
-/** Open Finance sandbox CPF whose multi-approval consent is rejected (part 03 §4.4). */
+/**
+ * Open Finance sandbox CPF whose multi-approval consent is rejected (docs/pluggy.md#open-finance-sandbox).
+ */
 const REJECTED_CPF = '05117767055';
-/** Open Finance sandbox CPF whose multi-approval consent is approved (part 03 §4.4). */
+/**
+ * Open Finance sandbox CPF whose multi-approval consent is approved (docs/pluggy.md#open-finance-sandbox).
+ */
 const APPROVED_MULTI_CPF = '23824264030';
 
 /** The CPF/CNPJ an Open Finance item logs in with, digits only. */
@@ -90,7 +94,8 @@ const FAILURES: Record<string, Omit<Failure, 'kind'>> = {
     code: 'CONNECTION_ERROR',
     message: 'Connection error with the institution',
   },
-  // (unverified) item status for a pending authorization and for an unanswered MFA: OUTDATED (part 01 §4.4).
+  // (unverified) item status for a pending authorization and for an unanswered MFA: OUTDATED
+  // (docs/pluggy.md#execution-lifecycle).
   USER_AUTHORIZATION_PENDING: {
     status: 'OUTDATED',
     code: 'USER_AUTHORIZATION_PENDING',
@@ -116,7 +121,7 @@ export function failure(code: keyof typeof FAILURES | string, extra: Partial<Fai
   return { kind: 'failure', ...base, ...extra };
 }
 
-/** Username → outcome for Pluggy Bank (part 03 §4.3). */
+/** Username → outcome for Pluggy Bank (docs/pluggy.md#sandbox-credentials). */
 function pluggyBankOutcome(user: string): Outcome {
   switch (user) {
     case 'user-ok':

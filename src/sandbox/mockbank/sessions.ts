@@ -22,7 +22,7 @@ export type ConsentSession = {
   decide: (decision: ConsentDecision) => void;
 };
 
-/** Pluggy's sandbox MockBank login (contract part 03 §4.4). */
+/** Pluggy's sandbox MockBank login (docs/pluggy.md#open-finance-sandbox). */
 export const MOCKBANK_USER = 'ralph.bragg@gmail.com';
 export const MOCKBANK_PASSWORD = 'P@ssword01';
 

@@ -10,7 +10,8 @@ import { findItem, paginate, requireUuid } from './common.ts';
 export function accountRoutes(router: Router, ctx: SandboxContext): void {
   const { store } = ctx;
 
-  // Reachable with a connect token for its own items (the widget's reduced view, part 01 §2).
+  // Reachable with a connect token for its own items (the widget's reduced view,
+  // docs/pluggy.md#connect-tokens).
   router.add('GET', '/accounts', 'connect', ({ query, auth }) => {
     const item = findItem(store, auth, query.get('itemId'), 'itemId');
     const type = query.get('type');
@@ -31,7 +32,7 @@ export function accountRoutes(router: Router, ctx: SandboxContext): void {
 
   router.add('GET', '/accounts/:id', 'api', ({ params }) => findAccount(params.id).acct.account);
 
-  // Real-time balance exists for Open Finance accounts only (part 02 §1).
+  // Real-time balance exists for Open Finance accounts only (docs/pluggy.md#accounts-and-balances).
   router.add('GET', '/accounts/:id/balance', 'api', ({ params }) => {
     const { item, acct } = findAccount(params.id);
     if (!item.connector.isOpenFinance) {

@@ -57,6 +57,6 @@ export function authRoutes(router: Router, ctx: SandboxContext): void {
     return { accessToken: token };
   };
   router.add('POST', '/connect_token', 'api', connectToken);
-  // Legacy alias still used by pluggy-java (part 01 §2).
+  // Legacy alias still used by pluggy-java (docs/pluggy.md#connect-tokens).
   router.add('POST', '/connecttokens', 'api', connectToken);
 }

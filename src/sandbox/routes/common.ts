@@ -1,6 +1,6 @@
 /**
  * Request checks shared by the routes, with Pluggy's generic validation messages
- * ("itemId should not be null or undefined,itemId must be a UUID"; part 01 §5.1).
+ * ("itemId should not be null or undefined,itemId must be a UUID"; docs/pluggy.md#error-bodies).
  */
 import type { ConnectTokenClaims, TokenClaims } from '../auth.ts';
 import { forbidden, invalid, itemNotFound, PluggyError } from '../errors.ts';

@@ -1,6 +1,6 @@
 /**
  * Items: POST /items, GET/PATCH/DELETE /items/{id}, POST /items/{id}/mfa,
- * PATCH /items/{id}/disable-auto-sync (contract part 01 §4.1). Executions run asynchronously
+ * PATCH /items/{id}/disable-auto-sync (docs/pluggy.md#item-endpoints). Executions run asynchronously
  * (items/execution.ts); these routes only validate, record and start them.
  */
 import { iso } from '../clock.ts';
@@ -211,7 +211,7 @@ export function itemRoutes(router: Router, ctx: SandboxContext): void {
       }
     }
     if (loginStyle(connector) === 'mfa-1-step' && !given?.token) {
-      // A 1-step MFA value is single-use: every update needs a fresh one (part 01 §4.1).
+      // A 1-step MFA value is single-use: every update needs a fresh one (docs/pluggy.md#item-endpoints).
       throw badRequest(
         'CONNECTOR_REQUIRED_PARAMETER_VALIDATION_ERROR',
         'A new value for the parameter token is required to update this item',
@@ -266,7 +266,8 @@ export function itemRoutes(router: Router, ctx: SandboxContext): void {
     return show(item);
   });
 
-  // Listing items is a paid opt-in feature; a default application gets this 403 (part 01 §4.1).
+  // Listing items is a paid opt-in feature; a default application gets this 403
+  // (docs/pluggy.md#item-endpoints).
   router.add('GET', '/v2/items', 'api', () => {
     throw new PluggyError(403, {
       code: 403,

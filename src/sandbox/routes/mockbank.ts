@@ -1,7 +1,7 @@
 /**
  * MockBank: the institution's side of an Open Finance consent, as Pluggy's sandbox shows it
- * (contract part 03 §4.4). GET /mockbank/consent/:session renders a login + consent page; the form
- * posts back the credentials and the decision, which resumes the waiting execution. With an
+ * (docs/pluggy.md#open-finance-sandbox). GET /mockbank/consent/:session renders a login + consent page; the
+ * form posts back the credentials and the decision, which resumes the waiting execution. With an
  * `oauthRedirectUri` the browser is then sent there (302), otherwise it gets a page that says it
  * can close the window. Public routes: the session id in the URL is the only key.
  */

@@ -1,7 +1,8 @@
 /**
- * The other data products (contract part 02 §3–7, part 01 §6): identity, investments (+ their
- * transactions), loans, credit-card bills, categories, consents. Once an item's consent is revoked its
- * lists answer empty and its single objects 404 (part 01 §6: "empty results, not errors").
+ * The other data products (docs/pluggy.md#identity, #investments, #loans, #credit-card-bills, #categories,
+ * #open-finance-and-consents): identity, investments (+ their transactions), loans, credit-card bills,
+ * categories, consents. Once an item's consent is revoked its lists answer empty and its single objects 404
+ * (docs/pluggy.md#open-finance-and-consents: "empty results, not errors").
  */
 import type { SandboxContext } from '../context.ts';
 import { DAY_MS } from '../clock.ts';
@@ -18,7 +19,7 @@ export function productRoutes(router: Router, ctx: SandboxContext): void {
   router.add('GET', '/identity', 'api', ({ query }) => {
     const item = findItem(store, null, query.get('itemId'), 'itemId');
     const identity = store.dataVisible(item) ? item.world!.identity : null;
-    // (unverified) 404 when the item has no identity (part 02 §3).
+    // (unverified) 404 when the item has no identity (docs/pluggy.md#identity).
     if (!identity) throw notFound('IDENTITY_NOT_FOUND', 'identity not found');
     return identity;
   });

@@ -1,5 +1,5 @@
 /**
- * Transactions (contract part 02 §2):
+ * Transactions (docs/pluggy.md#transactions):
  * - GET /v2/transactions: cursor envelope `{results, next}`, ordered by the cursor key (date, id)
  *   ascending (direction unverified), strict query validation (unknown → 400 "property X should not
  *   exist"), `next` = relative query string with every given filter plus `after`.
@@ -61,7 +61,7 @@ export function transactionRoutes(router: Router, ctx: SandboxContext): void {
     const dateTo = parseDate('dateTo', query.get('dateTo'), 'end');
     const createdAtFrom = parseDate('createdAtFrom', query.get('createdAtFrom'), 'start');
     if (dateFrom !== null && createdAtFrom !== null) {
-      // (unverified) message text; the combination itself is refused (part 02 §2.1).
+      // (unverified) message text; the combination itself is refused (docs/pluggy.md#listing-transactions).
       throw invalid('dateFrom and createdAtFrom can not be used together');
     }
     let ids: Set<string> | null = null;
@@ -126,7 +126,7 @@ export function transactionRoutes(router: Router, ctx: SandboxContext): void {
   const findRow = (raw: string | undefined) => {
     const id = requireUuid('id', raw);
     const ref = store.findTransaction(id);
-    // A deleted row is gone from every endpoint (404 assumed, part 02 §8.3).
+    // A deleted row is gone from every endpoint (404 assumed, docs/pluggy.md#restatements-and-deletions).
     if (!ref || !store.dataVisible(ref.item))
       throw notFound('TRANSACTION_NOT_FOUND', 'transaction not found');
     return ref;

@@ -1,7 +1,7 @@
 /**
- * The webhook resource (contract part 03 §1): GET/POST /webhooks, GET/PATCH/DELETE /webhooks/{id}.
- * API key only. URLs may be http://localhost or an IP here (documented local deviation: Pluggy
- * demands public HTTPS on 443).
+ * The webhook resource (docs/pluggy.md#registering-webhooks): GET/POST /webhooks, GET/PATCH/DELETE
+ * /webhooks/{id}. API key only. URLs may be http://localhost or an IP here (documented local deviation:
+ * Pluggy demands public HTTPS on 443).
  */
 import type { SandboxContext } from '../context.ts';
 import { badRequest, invalid, notFound } from '../errors.ts';
@@ -73,7 +73,8 @@ export function webhookRoutes(router: Router, ctx: SandboxContext): void {
   const checkLimit = (event: string, except?: string) => {
     const same = [...store.webhooks.values()].filter((w) => w.event === event && w.id !== except);
     if (same.length >= MAX_PER_EVENT) {
-      // (unverified) codeDescription; the limit of 5 per event is documented (part 03 §1.4).
+      // (unverified) codeDescription; the limit of 5 per event is documented
+      // (docs/pluggy.md#registering-webhooks).
       throw badRequest(
         'WEBHOOK_LIMIT_EXCEEDED',
         `At most ${MAX_PER_EVENT} webhooks can be created per event`,

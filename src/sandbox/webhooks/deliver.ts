@@ -1,5 +1,5 @@
 /**
- * Webhook deliveries as Pluggy makes them (contract part 03 §2.2–2.3): POST, JSON body, the
+ * Webhook deliveries as Pluggy makes them (docs/pluggy.md#deliveries-and-retries): POST, JSON body, the
  * registered custom headers, any 2xx is success, a timeout or other status is retried with back-off,
  * a 401 is final. Default schedule is Pluggy's older documented one: 9 attempts — 3 at once, 3 after
  * an hour, 3 after two hours; item/login_succeeded gets only the first 3. Retry times are kept on the sandbox clock too, so admin.advanceClock
@@ -14,13 +14,19 @@ const HOUR = 3_600_000;
 /** Delay before attempt n+1 (index n-1). */
 const DEFAULT_DELAYS = [1_000, 2_000, HOUR, 1_000, 2_000, HOUR, 1_000, 2_000];
 const DEFAULT_ATTEMPTS = 9;
-/** Current docs give receivers 10 s (older: 5 s); a stand-in waits the longer one (part 03 §2.3). */
+/**
+ * Current docs give receivers 10 s (older: 5 s); a stand-in waits the longer one
+ * (docs/pluggy.md#deliveries-and-retries).
+ */
 const DEFAULT_TIMEOUT_MS = 10_000;
 const MAX_IN_FLIGHT = 32;
 const MAX_RECORDS = 20_000;
 /** Finished records are trimmed in batches once the list grows this far past MAX_RECORDS. */
 const TRIM_AT = MAX_RECORDS + MAX_RECORDS / 10;
-/** item/login_succeeded gets only the first (immediate) round of attempts (part 03 §2.3). */
+/**
+ * item/login_succeeded gets only the first (immediate) round of attempts
+ * (docs/pluggy.md#deliveries-and-retries).
+ */
 const LOGIN_SUCCEEDED_MAX_ATTEMPTS = 3;
 
 export type DeliveryView = {
@@ -161,7 +167,8 @@ export class Deliverer {
       d.delivered = true;
       this.finish(d);
     } else if (status === 401 || d.attempts >= maxAttempts) {
-      // 401 means "not for you / bad secret": Pluggy does not retry it (part 03 §2.3).
+      // 401 means "not for you / bad secret": Pluggy does not retry it
+      // (docs/pluggy.md#deliveries-and-retries).
       this.logger.debug(
         { url: d.url, event: d.event, status, attempts: d.attempts },
         'webhook delivery given up',

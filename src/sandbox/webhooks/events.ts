@@ -1,5 +1,6 @@
 /**
- * Which events go where, with which payload (contract part 03 §2.1, §2.5–2.11):
+ * Which events go where, with which payload (docs/pluggy.md#two-ways-to-subscribe, #event-envelope,
+ * #event-types, #item-events, #connector-status-events, #transaction-events):
  * - every webhook registered through POST /webhooks for that event or "all", with its custom headers;
  * - the item's own webhookUrl (from POST /items, PATCH or the connect token), WITHOUT custom headers;
  * - connector/status_updated goes to registered webhooks only (it has no item).
@@ -11,7 +12,10 @@ import type { Connector, ItemError } from '../types.ts';
 import type { TxRow } from '../world/rows.ts';
 import type { Deliverer } from './deliver.ts';
 
-/** Pluggy splits long id lists (≤ 400 ids per transactions/updated since Aug 2026, part 02 §8.3). */
+/**
+ * Pluggy splits long id lists (≤ 400 ids per transactions/updated since Aug 2026,
+ * docs/pluggy.md#restatements-and-deletions).
+ */
 const MAX_IDS_PER_EVENT = 400;
 
 type ItemEventName =

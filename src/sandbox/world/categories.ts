@@ -1,5 +1,5 @@
 /**
- * Pluggy's category catalogue (contract part 02 §7): 8-digit ids group(2)+sub(2)+third(4), English
+ * Pluggy's category catalogue (docs/pluggy.md#categories): 8-digit ids group(2)+sub(2)+third(4), English
  * `description` (what Transaction.category carries) and pt-BR `descriptionTranslated`. Top-level groups
  * are the observed snapshot; children are a representative subset.
  */

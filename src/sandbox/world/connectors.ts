@@ -1,7 +1,8 @@
 /**
- * The connector catalogue: Pluggy's sandbox connectors (ids 0, 1, 2, 3, 8, 600; contract part 03 §4.2)
- * and ~30 Brazilian institutions with real-looking ids, names and brand colours. Ids of the real
- * institutions are plausible, not Pluggy's (only 601 Itaú and 603 Bradesco Open Finance are sourced).
+ * The connector catalogue: Pluggy's sandbox connectors (ids 0, 1, 2, 3, 8, 600;
+ * docs/pluggy.md#sandbox-connectors) and ~30 Brazilian institutions with real-looking ids, names and brand
+ * colours. Ids of the real institutions are plausible, not Pluggy's (only 601 Itaú and 603 Bradesco Open
+ * Finance are sourced).
  */
 import type { Connector, ConnectorCredential, ConnectorType, ProductType } from '../types.ts';
 
@@ -140,7 +141,7 @@ const pluggyBank = (id: number, overrides: Partial<Def> = {}): Def => ({
 });
 
 const DEFS: Def[] = [
-  // Pluggy's sandbox connectors (contract part 03 §4.2; 1 and 3 as in pluggy-java's tests).
+  // Pluggy's sandbox connectors (docs/pluggy.md#sandbox-connectors; 1 and 3 as in pluggy-java's tests).
   pluggyBank(0),
   pluggyBank(1, {
     name: 'Pluggy Bank MFA 1-step',

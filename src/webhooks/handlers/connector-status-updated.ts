@@ -3,7 +3,7 @@ import { recordConnectorStatus } from '../../db/queries/connectorStatuses.ts';
 import { UnprocessableWebhookEvent, type WebhookHandler } from '../types.ts';
 
 // The connector id travels in the deprecated `id` (a string such as "201"); Pluggy's quickstart
-// types also show `connectorId` (part 03 §2.9, unverified), so either is accepted.
+// types also show `connectorId` (docs/pluggy.md#connector-status-events, unverified), so either is accepted.
 const Payload = z.looseObject({
   id: z.union([z.string(), z.number()]).optional(),
   connectorId: z.union([z.string(), z.number()]).optional(),

@@ -12,7 +12,7 @@ import { handleTransactionsCreated } from './transactions-created.ts';
 import { handleTransactionsDeleted } from './transactions-deleted.ts';
 import { handleTransactionsUpdated } from './transactions-updated.ts';
 
-/** What the service reacts to: one handler per Pluggy event type (contract part 03 §2.6). */
+/** What the service reacts to: one handler per Pluggy event type (docs/pluggy.md#event-types). */
 export const HANDLERS: Record<HandledEvent, WebhookHandler> = {
   'item/created': handleItemCreated,
   'item/updated': handleItemUpdated,

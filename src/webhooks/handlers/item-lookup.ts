@@ -11,8 +11,8 @@ export function requireItemId(event: StoredWebhookEvent): string {
 
 /**
  * Pluggy's current view of the item — webhook payloads are signals, the data is fetched with the
- * API key (contract part 03 §2.2, §2.4 item 5). null when Pluggy no longer has the item (deleted
- * since; its item/deleted event does the cleanup).
+ * API key (docs/pluggy.md#deliveries-and-retries, #authenticating-deliveries item 5). null when Pluggy no
+ * longer has the item (deleted since; its item/deleted event does the cleanup).
  */
 export async function fetchItem(pluggy: PluggyClient, itemId: string): Promise<Item | null> {
   try {

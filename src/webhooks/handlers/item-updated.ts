@@ -5,7 +5,7 @@ import { fetchItem, ownerOf, requireItemId } from './item-lookup.ts';
 import { storeItem } from './item-state.ts';
 
 /**
- * `item/updated`: Pluggy finished a sync of the item (contract part 03 §2.6). Refresh its status
+ * `item/updated`: Pluggy finished a sync of the item (docs/pluggy.md#event-types). Refresh its status
  * and sync our copy. When the item was flagged for reconnection, this is how the reconnection
  * ends: the sync runs as 'reconnected' and its success clears the flag.
  */

@@ -3,7 +3,7 @@ import { recordItemNeedingAttention } from './item-state.ts';
 
 /**
  * `item/waiting_user_action`: the connection waits for the person to do something outside the
- * widget (approve access in the bank app, scan a QR: Item.userAction, contract part 01 §4.2).
+ * widget (approve access in the bank app, scan a QR: Item.userAction, docs/pluggy.md#item-object).
  * Like an unanswered MFA prompt, the item cannot sync until they do: needs-reconnect.
  */
 export const handleItemWaitingUserAction: WebhookHandler = (ctx) =>

@@ -5,7 +5,10 @@ import { requireItemId } from './item-lookup.ts';
 
 const Ids = z.array(z.string().min(1));
 
-/** The job of a `transactions/updated` or `/deleted` event (part 03 §2.11): which rows, by id. */
+/**
+ * The job of a `transactions/updated` or `/deleted` event (docs/pluggy.md#transaction-events): which rows, by
+ * id.
+ */
 export function transactionIdsJob(event: StoredWebhookEvent): TransactionIdsJob {
   const itemId = requireItemId(event);
   const ids = Ids.safeParse(event.payload.transactionIds);

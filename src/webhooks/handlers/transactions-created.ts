@@ -3,8 +3,8 @@ import type { WebhookHandler } from '../types.ts';
 import { requireItemId } from './item-lookup.ts';
 
 /**
- * `transactions/created`: new transactions stored for one account (part 03 §2.10). They are
- * fetched by creation time (`transactionsCreatedAtFrom`), never by transaction date: Pluggy
+ * `transactions/created`: new transactions stored for one account (docs/pluggy.md#transaction-events). They
+ * are fetched by creation time (`transactionsCreatedAtFrom`), never by transaction date: Pluggy
  * backdates late-ingested rows, which a date filter would miss. Without the bound (a payload from
  * an older API version) the item is synced from its watermark instead.
  */
