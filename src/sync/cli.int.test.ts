@@ -76,7 +76,10 @@ describe('sync and backfill commands', () => {
 
   it('in local mode with no sandbox answering it says how to reach one instead of failing obscurely', async () => {
     // Port 1: nothing listens there, whatever else runs on this machine.
-    const res = await cli(['sync', 'any-item'], { DATABASE_URL: h.db.url, SANDBOX_PORT: '1' });
+    const res = await cli(['sync', '00000000-0000-4000-8000-0000000000aa'], {
+      DATABASE_URL: h.db.url,
+      SANDBOX_PORT: '1',
+    });
     expect(res.code).toBe(2);
     expect(res.err).toContain('PLUGGY_BASE_URL=');
     expect(res.err).toContain('npm run cli -- sandbox');
