@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { itemSyncLagSeconds } from '../../db/queries/items.ts';
+import { pluggyCallsSince } from '../../db/queries/rateBudget.ts';
 import { recentRunStats } from '../../db/queries/syncRuns.ts';
 import { countEventsByTypeAndOutcome } from '../../db/queries/webhookEvents.ts';
 import { type Boss, QUEUES } from '../../sync/jobs.ts';
@@ -75,6 +76,21 @@ export function installMetrics(root: FastifyInstance, deps: { pool: pg.Pool; bos
     async collect() {
       this.reset();
       for (const r of await itemSyncLagSeconds(deps.pool)) this.set({ item: r.id }, r.lag);
+    },
+  });
+  new Gauge({
+    name: 'pluggy_bridge_pluggy_requests_last_hour',
+    help:
+      'Requests sent to Pluggy in the last hour by endpoint, over every process sharing the database, ' +
+      'and how many Pluggy answered 429 (counted by the shared rate budget; other statuses are not recorded)',
+    labelNames: ['endpoint', 'result'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const r of (await pluggyCallsSince(deps.pool, 1)).byScope) {
+        this.set({ endpoint: r.scope, result: 'sent' }, r.calls);
+        this.set({ endpoint: r.scope, result: '429' }, r.rateLimited);
+      }
     },
   });
   root.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {

@@ -135,10 +135,21 @@ describe('bearer token on every route that is not public', () => {
 
   it('METRICS_TOKEN opens /metrics and nothing else', async () => {
     const headers = { authorization: `Bearer ${METRICS_TOKEN}` };
+    // What the shared rate budget counts as requests reach Pluggy (src/db/queries/rateBudget.ts).
+    await t.pool.query(
+      `INSERT INTO pluggy_call_counts (minute, scope, calls, rate_limited)
+       VALUES (date_trunc('minute', now()), 'GET /transactions', 7, 2)`,
+    );
     const metrics = await http.inject({ method: 'GET', url: '/metrics', headers });
     expect(metrics.statusCode).toBe(200);
     expect(metrics.body).toContain('pluggy_bridge_http_request_duration_seconds');
     expect(metrics.body).toContain('pluggy_bridge_queue_depth{queue="item-sync"}');
+    expect(metrics.body).toContain(
+      'pluggy_bridge_pluggy_requests_last_hour{endpoint="GET /transactions",result="sent"} 7',
+    );
+    expect(metrics.body).toContain(
+      'pluggy_bridge_pluggy_requests_last_hour{endpoint="GET /transactions",result="429"} 2',
+    );
     expect((await http.inject({ method: 'GET', url: '/v1/connectors', headers })).statusCode).toBe(401);
   });
 });

@@ -4,7 +4,7 @@ import { loanInstallmentsDue } from '../../db/queries/loans.ts';
 import type { Db } from '../../db/pool.ts';
 import { futureInstallments } from '../../db/queries/transactions.ts';
 import { decimal } from '../money.ts';
-import { addDays, compareDecimals, type Freshness, freshness, todayInSaoPaulo } from './common.ts';
+import { addDays, billPaymentStatus, type Freshness, freshness, todayInSaoPaulo } from './common.ts';
 
 export type UpcomingItem =
   | {
@@ -70,12 +70,7 @@ export async function upcomingBills(
       name: b.accountName,
       amount: decimal(b.totalAmount),
       paidAmount: decimal(b.paidAmount),
-      status:
-        compareDecimals(b.paidAmount, b.totalAmount) >= 0
-          ? 'paid'
-          : compareDecimals(b.paidAmount, '0') > 0
-            ? 'partial'
-            : 'open',
+      status: billPaymentStatus(b.paidAmount, b.totalAmount),
       estimated: false,
     });
   }

@@ -83,6 +83,12 @@ export function compareDecimals(a: string, b: string): number {
   return d < 0n ? -1 : d > 0n ? 1 : 0;
 }
 
+/** A card bill's state from what was paid against its total: one rule for every answer. */
+export function billPaymentStatus(paidAmount: string, totalAmount: string): 'paid' | 'partial' | 'open' {
+  if (compareDecimals(paidAmount, totalAmount) >= 0) return 'paid';
+  return compareDecimals(paidAmount, '0') > 0 ? 'partial' : 'open';
+}
+
 /**
  * The calendar day of a stored date: Pluggy sends calendar dates as midnight UTC, taken as they are
  * (moving them to São Paulo time would put every 1st in the previous month); a date with a time of

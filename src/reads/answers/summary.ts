@@ -12,7 +12,7 @@ import { categoryName } from '../../domain/categories.ts';
 import { decimal } from '../money.ts';
 import {
   addMonths,
-  compareDecimals,
+  billPaymentStatus,
   type Freshness,
   freshness,
   type Lang,
@@ -152,12 +152,7 @@ export async function monthlySummary(
       amount: decimal(b.totalAmount),
       minimumPayment: decimal(b.minimumPaymentAmount),
       paidAmount: decimal(b.paidAmount),
-      status:
-        compareDecimals(b.paidAmount, b.totalAmount) >= 0
-          ? 'paid'
-          : compareDecimals(b.paidAmount, '0') > 0
-            ? 'partial'
-            : 'open',
+      status: billPaymentStatus(b.paidAmount, b.totalAmount),
     })),
     balances: balances.map((b) => {
       const a = accountById.get(b.accountId);
