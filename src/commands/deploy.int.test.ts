@@ -126,7 +126,8 @@ describe('the Dockerfile, run without Docker', () => {
       procs.push(p);
       await expect.poll(() => probe(), { timeout: 90_000, interval: 500 }).toBe(0);
       const role = extra.length ? 'worker' : 'all';
-      expect(p.output()).toContain(`role ${role}`);
+      // The health probe can answer a moment before the banner's line reaches our pipe.
+      await expect.poll(() => p.output(), { timeout: 30_000 }).toContain(`role ${role}`);
       const health = (await (
         await fetch(`http://127.0.0.1:${role === 'worker' ? workerPort : port}/health`)
       ).json()) as { role: string };
