@@ -252,7 +252,8 @@ try {
   }
   if (pending.length) chunks.push(Buffer.from(pending.join('')));
   const copyMb = chunks.reduce((n, c) => n + c.length, 0) / 1048576;
-  await db.pool.query('TRUNCATE transactions');
+  // CASCADE: category corrections point at transactions (none exist in this database).
+  await db.pool.query('TRUNCATE transactions CASCADE');
   const copy = await copyRows(db.pool, chunks);
   if (copy.rows !== total) throw new Error(`COPY loaded ${copy.rows} of ${total} rows`);
 
