@@ -119,7 +119,7 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
         await enqueue(deps.boss, QUEUES.itemSync, { itemId, reason });
       },
     };
-    const catalog = createConnectorCatalog(deps.pluggy, {
+    const catalog = createConnectorCatalog(deps.pluggy, deps.pool, {
       includeSandbox: config.mode === 'local',
       ...(deps.connectorsTtlMs !== undefined ? { ttlMs: deps.connectorsTtlMs } : {}),
     });
