@@ -4,5 +4,7 @@
 CREATE TABLE connector_catalog (
   scope       text PRIMARY KEY,
   fetched_at  timestamptz NOT NULL,   -- the database's clock, the one clock every process shares
-  connectors  jsonb NOT NULL          -- our view of each connector (src/reads/schemas.ts ConnectorView)
+  -- Our view of each connector (ConnectorView in src/reads/schemas.ts). json, not jsonb: served
+  -- as written, key order included.
+  connectors  json NOT NULL
 );
