@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '../config.ts';
@@ -105,30 +106,25 @@ function truthOf(sb: Sandbox, itemId: string) {
     .sort((x, y) => (x.id < y.id ? -1 : 1));
 }
 
-/**
- * Items whose stored copy differs from the sandbox's truth. `balances: false` after new rows: the
- * sandbox announces them with transactions/created alone (the balance moves without an
- * item/updated), and that event fetches transactions, not accounts.
- */
-async function differing(
-  db: TestDatabase,
-  sb: Sandbox,
-  ids: string[],
-  opts: { balances: boolean } = { balances: true },
-): Promise<string[]> {
+/** Items whose stored copy (balances, counts, exact sums) differs from the sandbox's truth. */
+async function differing(db: TestDatabase, sb: Sandbox, ids: string[]): Promise<string[]> {
   const out: string[] = [];
-  const shape = (r: { balance: string } & Record<string, unknown>) =>
-    opts.balances ? r : { ...r, balance: undefined };
   for (const id of ids) {
-    const ours = (await storedSummary(db, id)).map((r) =>
-      shape({
-        ...r,
-        balance: Number(r.balance).toFixed(2),
-        amountSum: Number(r.amountSum).toFixed(2),
-        postedAmountSum: Number(r.postedAmountSum).toFixed(2),
-      }),
-    );
-    if (JSON.stringify(ours) !== JSON.stringify(truthOf(sb, id).map(shape))) out.push(id);
+    const ours = (await storedSummary(db, id)).map((r) => ({
+      ...r,
+      balance: Number(r.balance).toFixed(2),
+      amountSum: Number(r.amountSum).toFixed(2),
+      postedAmountSum: Number(r.postedAmountSum).toFixed(2),
+    }));
+    const truth = truthOf(sb, id);
+    if (JSON.stringify(ours) !== JSON.stringify(truth)) {
+      out.push(id);
+      if (process.env.SCALE_OUT_DEBUG)
+        appendFileSync(
+          process.env.SCALE_OUT_DEBUG,
+          `${id}\n ours ${JSON.stringify(ours)}\n truth ${JSON.stringify(truth)}\n`,
+        );
+    }
   }
   return out;
 }

@@ -1,5 +1,6 @@
-import { getAccount } from '../db/queries/accounts.ts';
+import { getAccount, upsertAccounts } from '../db/queries/accounts.ts';
 import { itemDeletedAt } from '../db/queries/items.ts';
+import { PluggyError } from '../pluggy/index.ts';
 import { type AccountTransactionsResult, syncAccountTransactions } from './accountTransactions.ts';
 import type { SyncDeps } from './deps.ts';
 import { type LockOptions, lockOptionsOf, withItemLock } from './itemLock.ts';
@@ -20,6 +21,24 @@ export type SyncNewTransactionsResult =
  * (docs/pluggy.md#incremental-sync-by-createdat). An account we do not hold yet (a new card, a first webhook
  * before the first sync) triggers a full item sync: its rows need the account row first.
  */
+/**
+ * New rows move the account's balance (and a card's available limit), and the event that announces
+ * them is often the only one: the assistant asked "how much do I have" right after a purchase must not
+ * see the balance of the last full sync beside today's rows. One call, after the rows are stored.
+ * An account Pluggy no longer has is left to the next item sync, which removes it.
+ */
+async function refreshAccountRow(deps: SyncDeps, itemId: string, accountId: string): Promise<void> {
+  let fresh: Awaited<ReturnType<SyncDeps['pluggy']['getAccount']>>;
+  try {
+    fresh = await deps.pluggy.getAccount(accountId);
+  } catch (err) {
+    if (err instanceof PluggyError && err.code === 'not-found') return;
+    throw err;
+  }
+  if (fresh.itemId && fresh.itemId !== itemId) return;
+  await upsertAccounts(deps.pool, itemId, [fresh]);
+}
+
 export async function syncNewTransactions(
   deps: SyncDeps,
   job: TransactionsCreatedJob,
@@ -36,14 +55,14 @@ export async function syncNewTransactions(
       });
       return { kind: 'item' as const, result };
     }
-    return recordRun(deps, { itemId, kind: 'created', jobId: opts.jobId ?? null }, async (run) => ({
-      kind: 'account' as const,
-      runId: run.id,
-      result: await syncAccountTransactions(deps, run, {
+    return recordRun(deps, { itemId, kind: 'created', jobId: opts.jobId ?? null }, async (run) => {
+      const result = await syncAccountTransactions(deps, run, {
         itemId,
         accountId,
         createdAtFrom: job.createdAtFrom,
-      }),
-    }));
+      });
+      await refreshAccountRow(deps, itemId, accountId);
+      return { kind: 'account' as const, runId: run.id, result };
+    });
   });
 }

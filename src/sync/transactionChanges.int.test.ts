@@ -67,6 +67,13 @@ describe('transactions changing after the backfill', () => {
     if (res.kind !== 'account') return;
     expect(res.result).toMatchObject({ mode: 'incremental', inserted: fresh.length, updated: 0, deleted: 0 });
     expect((await storedSnapshot(h.db, itemId))[checking]).toEqual(truth[checking]);
+    // The balance moved with the new rows; the event that announced them brings it too.
+    const balance = h.sandbox.admin.truthSummary(itemId).accounts.find((a) => a.id === checking)!.balance;
+    const stored = await h.db.pool.query<{ balance: string }>(
+      'SELECT balance::text FROM accounts WHERE id = $1',
+      [checking],
+    );
+    expect(Number(stored.rows[0]!.balance)).toBe(Number(balance));
 
     // The watermark now sits past the history: the next listing reads only rows created within the
     // safety margin (1 h) before it — today's arrivals, not yesterday's, not the history.
