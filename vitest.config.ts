@@ -6,6 +6,7 @@ export default defineConfig({
     exclude: ['node_modules', 'data', 'bench'],
     // Two cores: integration tests each own a fresh database, so two files at a time is the sweet spot.
     pool: 'forks',
+    globalSetup: ['scripts/test-global-setup.mjs'],
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -14,6 +14,7 @@ import { spawnSync } from 'node:child_process';
 import {
   cpSync,
   existsSync,
+  mkdirSync,
   readdirSync,
   readFileSync,
   renameSync,
@@ -100,6 +101,59 @@ export function build() {
   return Math.round(performance.now() - began);
 }
 
+const LOCK = path.join(ROOT, '.build-lock');
+
+/**
+ * One build at a time per checkout: processes that find dist/ stale together (test files started
+ * side by side, `npm start` beside `npm run cli`) would otherwise swap their outputs over each other.
+ * The lock is a directory (mkdir is atomic) holding its owner's pid; a lock whose owner is gone is
+ * taken over. The caller re-checks freshness inside: the build it waited for may be all it needed.
+ */
+function withBuildLock(fn) {
+  const deadline = Date.now() + 10 * 60_000;
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      writeFileSync(path.join(LOCK, 'pid'), String(process.pid));
+      break;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+      if (!lockOwnerAlive()) {
+        rmSync(LOCK, { recursive: true, force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`waited 10 minutes for another build (${LOCK})`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
+}
+
+function lockOwnerAlive() {
+  let pid;
+  try {
+    pid = Number(readFileSync(path.join(LOCK, 'pid'), 'utf8'));
+  } catch {
+    // Created but its pid not written yet: the owner is alive, between its two calls. A lock left
+    // at exactly that point by a killed process is taken over once it is a minute old.
+    try {
+      return Date.now() - statSync(LOCK).mtimeMs < 60_000;
+    } catch {
+      return false;
+    }
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
+}
+
 /** Builds when dist/ is missing or older than any input; says why on stderr. */
 export function ensureBuilt() {
   ensureWebBuilt();
@@ -109,8 +163,12 @@ export function ensureBuilt() {
     if (builtAt) return; // installed without devDependencies: run what was shipped
     throw new Error('dist/ is missing and TypeScript is not installed: run `npm install` first');
   }
-  const ms = build();
-  process.stderr.write(`built dist/ from src/ in ${ms} ms\n`);
+  withBuildLock(() => {
+    const again = existsSync(STAMP) ? statSync(STAMP).mtimeMs : 0;
+    if (again && again >= newestInput()) return;
+    const ms = build();
+    process.stderr.write(`built dist/ from src/ in ${ms} ms\n`);
+  });
 }
 
 function newestWebInput() {
@@ -190,8 +248,12 @@ export function ensureWebBuilt() {
     process.stderr.write('web/dist/ is missing and Vite is not installed: /connect will answer 503\n');
     return;
   }
-  const ms = buildWeb();
-  process.stderr.write(`built web/dist/ from web/ in ${ms} ms\n`);
+  withBuildLock(() => {
+    const again = existsSync(WEB_STAMP) ? statSync(WEB_STAMP).mtimeMs : 0;
+    if (again && again >= newestWebInput()) return;
+    const ms = buildWeb();
+    process.stderr.write(`built web/dist/ from web/ in ${ms} ms\n`);
+  });
 }
 
 export const DIST_CLI = path.join(DIST, 'cli.js');

@@ -7,7 +7,9 @@ import {
   type JobLease,
   listStaleLeases,
   releaseLease,
+  releaseLeases,
   takeLease,
+  takeLeases,
 } from '../db/queries/jobLeases.ts';
 import type { Logger } from '../log.ts';
 import { ItemBusyError, withItemLock } from './itemLock.ts';
@@ -48,6 +50,13 @@ export type LeaseKeeper = {
     job: { id: string; queue: string; startedOn: Date; itemId: string | null },
     fn: () => Promise<T>,
   ): Promise<T>;
+  /**
+   * Takes the leases of a fetched batch in one statement, for jobs that take no item lock (webhook
+   * events): their staleness alone says their process died.
+   */
+  holdAll(jobs: ReadonlyArray<{ id: string; queue: string; startedOn: Date }>): Promise<void>;
+  /** Ends leases taken with holdAll, in one statement (jobs completed, failed or handed back). */
+  releaseAll(jobIds: readonly string[]): Promise<void>;
   /** One reclaim pass now (also run on a timer); returns the job ids handed back. */
   reclaim(): Promise<string[]>;
   /** Stops renewing and reclaiming. Leases of attempts still running go stale: that is the point. */
@@ -181,6 +190,13 @@ export function startLeaseKeeper(
         );
       }
     },
+    holdAll: (jobs) =>
+      takeLeases(
+        pool,
+        owner,
+        jobs.map((j) => ({ jobId: j.id, queue: j.queue, itemId: null, startedOn: j.startedOn })),
+      ),
+    releaseAll: (jobIds) => releaseLeases(pool, jobIds, owner),
     reclaim,
     async stop() {
       stopped = true;

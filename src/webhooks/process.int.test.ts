@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '../config.ts';
 import { postgresRateGate } from '../db/queries/rateBudget.ts';
+import { listLeases, takeLeases } from '../db/queries/jobLeases.ts';
 import { getEventByEventId } from '../db/queries/webhookEvents.ts';
 import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
 import { createLogger } from '../log.ts';
@@ -139,5 +140,51 @@ describe('webhook worker', () => {
     // It stepped aside without asking Pluggy: the pause held for it too.
     expect(sandbox.admin.requests().filter((r) => r.path === `/items/${b.id}`)).toHaveLength(0);
     expect((await getEventByEventId(t.pool, second))?.outcome).toBe('failed');
+  });
+});
+
+describe('webhook jobs of a worker that died', () => {
+  it('are taken back through their stale leases within seconds, not at the jobs’ expiry', {
+    timeout: 180_000,
+  }, async () => {
+    // A process fetched these jobs and took their leases, then died: its heartbeat stopped a
+    // minute ago and the jobs sit 'active' (pg-boss would wait out their 5-minute expiry).
+    const eventIds = Array.from({ length: 6 }, () => randomUUID());
+    for (const eventId of eventIds)
+      await recordWebhookEvent(
+        { pool: t.pool, boss },
+        { event: 'connector/status_updated', eventId, id: '201', data: { status: 'UNSTABLE' } },
+      );
+    const held = (await boss.fetch(QUEUES.webhookEvent, { batchSize: 50, includeMetadata: true })) ?? [];
+    expect(held.map((j) => (j.data as { eventId: string }).eventId).sort()).toEqual([...eventIds].sort());
+    await takeLeases(
+      t.pool,
+      'gone-host:4242:dead0000',
+      held.map((j) => ({ jobId: j.id, queue: QUEUES.webhookEvent, itemId: null, startedOn: j.startedOn })),
+    );
+    await t.pool.query(`UPDATE job_leases SET heartbeat_at = now() - interval '1 minute'`);
+
+    const stop = await startWebhookWorker(deps, {
+      pollingIntervalSeconds: 0.5,
+      redriveCron: false,
+      leases: { staleSeconds: 5, reclaimEverySeconds: 1 },
+    });
+    try {
+      // Far below the expiry: only the reclaim can have put them back in line.
+      await until(
+        'the dead worker’s events to be processed',
+        async () => {
+          const rows = await Promise.all(eventIds.map((id) => getEventByEventId(t.pool, id)));
+          return rows.every((r) => r?.outcome === 'processed');
+        },
+        90_000,
+      );
+      // Processed once each, and this worker let go of the leases it took for them.
+      for (const j of held)
+        expect((await boss.getJobById(QUEUES.webhookEvent, j.id))?.state).toBe('completed');
+      await until('no lease left', async () => (await listLeases(t.pool)).length === 0, 30_000);
+    } finally {
+      await stop();
+    }
   });
 });

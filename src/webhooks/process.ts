@@ -12,7 +12,7 @@ import {
 import { enqueue, QUEUES, rateLimitDelaySeconds, type WebhookEventJob } from '../sync/jobs.ts';
 import { withTransaction } from '../db/pool.ts';
 import { describeError } from '../domain/describeError.ts';
-import { settledWithin } from '../sync/leases.ts';
+import { type LeaseOptions, settledWithin, startLeaseKeeper } from '../sync/leases.ts';
 import { isHandledEvent } from './events.ts';
 import { HANDLERS } from './handlers/index.ts';
 import { redriveWebhookEvents } from './redrive.ts';
@@ -159,6 +159,8 @@ export type WebhookWorkerOptions = {
   shutdownTimeoutMs?: number;
   /** When to queue again events whose retries ran out (src/webhooks/redrive.ts); false = never. */
   redriveCron?: string | false;
+  /** Heartbeat and reclaim timings of the job leases (src/sync/leases.ts defaults). */
+  leases?: LeaseOptions;
 };
 
 const WAKE_COALESCE_MS = 10;
@@ -188,6 +190,17 @@ export async function startWebhookWorker(
   const pollMs = Math.max(100, (opts.pollingIntervalSeconds ?? 2) * 1000);
   const shutdownTimeoutMs = opts.shutdownTimeoutMs ?? 25_000;
 
+  // A worker that dies holds its fetched jobs 'active' until pg-boss's expiry (minutes, then a
+  // maintenance pass): leases let a live process take them back within seconds, as for syncs.
+  // One statement per fetch and one per burst of completions, never one per event.
+  const leases = startLeaseKeeper(deps, opts.leases);
+  const release = (jobIds: string[]) =>
+    leases
+      .releaseAll(jobIds)
+      .catch((err: Error) =>
+        logger.warn({ err: { message: err.message }, jobs: jobIds.length }, 'could not release job leases'),
+      );
+
   const inFlight = new Map<string, Promise<void>>();
   let stopping = false;
   // Jobs fetched and not started yet. Fetching many at once matters: pg-boss's fetch sorts every
@@ -210,6 +223,7 @@ export async function startWebhookWorker(
         await boss
           .complete(queue, ids)
           .catch((err: Error) => logger.warn({ err, jobs: ids.length }, 'could not complete webhook jobs'));
+        await release(ids);
       }
       completing = undefined;
     })();
@@ -245,18 +259,21 @@ export async function startWebhookWorker(
         final ? 'webhook event processing failed for good' : 'webhook event processing failed; will retry',
       );
       await boss.fail(queue, job.id, { message: describeError(err) });
+      await release([job.id]);
     }
   };
 
   /** Fails jobs we hold but will not finish, so the queue retries them now rather than at expiry. */
-  const handBack = (jobIds: string[], message: string) =>
-    Promise.all(
+  const handBack = async (jobIds: string[], message: string) => {
+    await Promise.all(
       jobIds.map((id) =>
         boss
           .fail(queue, id, { message })
           .catch((err: Error) => logger.warn({ err, jobId: id }, 'could not hand a webhook job back')),
       ),
     );
+    await release(jobIds);
+  };
 
   const run = (job: PgBoss.JobWithMetadata<WebhookEventJob>) => {
     const p = handle(job)
@@ -298,6 +315,10 @@ export async function startWebhookWorker(
           await sleep();
           continue;
         }
+        await leases
+          .holdAll(jobs.map((j) => ({ id: j.id, queue, startedOn: j.startedOn })))
+          // Unleased, a job still ends: run here, or at pg-boss's expiry if this process dies.
+          .catch((err: Error) => logger.warn({ err: { message: err.message } }, 'could not take job leases'));
         await getEventsByEventIds(
           deps.pool,
           jobs.map((j) => j.data.eventId),
@@ -320,6 +341,7 @@ export async function startWebhookWorker(
         .cancel(queue, unstarted)
         .then(() => boss.resume(queue, unstarted))
         .catch((err: Error) => logger.warn({ err }, 'could not hand back unstarted webhook jobs'));
+      await release(unstarted);
     }
   })();
 
@@ -353,6 +375,7 @@ export async function startWebhookWorker(
         await handBack(jobIds, 'service stopped before the event finished');
       }
       await flushCompletions();
+      await leases.stop();
     })();
     return stopped;
   };

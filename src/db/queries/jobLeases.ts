@@ -27,6 +27,34 @@ export async function takeLease(
   );
 }
 
+/** Takes the leases of many attempts in one statement (a fetched batch of webhook jobs). */
+export async function takeLeases(
+  db: Db,
+  owner: string,
+  leases: ReadonlyArray<{ jobId: string; queue: string; itemId: string | null; startedOn: Date }>,
+): Promise<void> {
+  if (!leases.length) return;
+  await db.query(
+    `INSERT INTO job_leases (job_id, queue, item_id, owner, started_on, heartbeat_at)
+     SELECT j, q, i, $5, s, now() FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) AS l(j, q, i, s)
+     ON CONFLICT (job_id) DO UPDATE SET queue = EXCLUDED.queue, item_id = EXCLUDED.item_id,
+       owner = EXCLUDED.owner, started_on = EXCLUDED.started_on, heartbeat_at = now()`,
+    [
+      leases.map((l) => l.jobId),
+      leases.map((l) => l.queue),
+      leases.map((l) => l.itemId),
+      leases.map((l) => l.startedOn),
+      owner,
+    ],
+  );
+}
+
+/** Ends many of one owner's leases in one statement. */
+export async function releaseLeases(db: Db, jobIds: readonly string[], owner: string): Promise<void> {
+  if (!jobIds.length) return;
+  await db.query('DELETE FROM job_leases WHERE job_id = ANY ($1::uuid[]) AND owner = $2', [jobIds, owner]);
+}
+
 /** Ends an attempt's lease; a lease another owner took over since is left alone. */
 export async function releaseLease(db: Db, jobId: string, owner: string): Promise<void> {
   await db.query('DELETE FROM job_leases WHERE job_id = $1 AND owner = $2', [jobId, owner]);
