@@ -44,6 +44,19 @@ function processLike(opts: { ttlMs?: number; now?: () => number } = {}) {
   return { catalog, calls };
 }
 
+/** A process whose Pluggy does not answer (nothing listens on port 9). */
+const unreachablePluggy = (includeSandbox: boolean) =>
+  createConnectorCatalog(
+    createPluggyClient({
+      baseUrl: 'http://127.0.0.1:9',
+      clientId: SANDBOX_CLIENT_ID,
+      clientSecret: SANDBOX_CLIENT_SECRET,
+      maxAttempts: 1,
+    }),
+    db.pool,
+    { includeSandbox },
+  );
+
 describe('connector catalog shared by processes', () => {
   it('asks Pluggy once for three processes missing at the same moment, then serves from memory', async () => {
     await db.pool.query('DELETE FROM connector_catalog');
@@ -100,32 +113,12 @@ describe('connector catalog shared by processes', () => {
     const before = await good.catalog.list();
     await db.pool.query(`UPDATE connector_catalog SET fetched_at = fetched_at - interval '2 hours'`);
 
-    // A process whose Pluggy is down (unreachable) finds the expired shared copy.
-    const down = createConnectorCatalog(
-      createPluggyClient({
-        baseUrl: 'http://127.0.0.1:9',
-        clientId: SANDBOX_CLIENT_ID,
-        clientSecret: SANDBOX_CLIENT_SECRET,
-        maxAttempts: 1,
-      }),
-      db.pool,
-      { includeSandbox: true },
-    );
-    expect(await down.list()).toEqual(before);
+    // A process whose Pluggy is down finds the expired shared copy.
+    expect(await unreachablePluggy(true).list()).toEqual(before);
 
     // With no copy anywhere, the failure is the caller's to answer (the API maps it to 502/503).
     await db.pool.query('DELETE FROM connector_catalog');
-    const nothing = createConnectorCatalog(
-      createPluggyClient({
-        baseUrl: 'http://127.0.0.1:9',
-        clientId: SANDBOX_CLIENT_ID,
-        clientSecret: SANDBOX_CLIENT_SECRET,
-        maxAttempts: 1,
-      }),
-      db.pool,
-      { includeSandbox: false },
-    );
-    await expect(nothing.list()).rejects.toThrow();
+    await expect(unreachablePluggy(false).list()).rejects.toThrow();
     t += 1; // within the TTL, the good process still answers from memory
     expect(await good.catalog.list()).toEqual(before);
   });

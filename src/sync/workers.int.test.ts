@@ -266,13 +266,15 @@ describe('sync workers', () => {
     const before = (await getItem(h.db.pool, stale))!.lastSyncedAt!;
 
     await boss.send(QUEUES.safetyNet, {});
-    const after = await until('the stale item to be synced again', async () => {
-      const item = await getItem(h.db.pool, stale);
-      return item?.lastSyncedAt && item.lastSyncedAt > before ? item : undefined;
+    // The item is marked synced inside the run; the run is closed just after: wait for both.
+    const run = await until('the stale item to be synced again', async () => {
+      const [latest] = await runsOf(stale);
+      return latest?.kind === 'safety_net' && latest.status !== 'running' ? latest : undefined;
     });
-    expect(after.lastSyncedAt!.getTime()).toBeGreaterThan(Date.now() - 60_000);
-    const [run] = await runsOf(stale);
     expect(run).toMatchObject({ kind: 'safety_net', status: 'succeeded', rowsInserted: 0 });
+    const after = (await getItem(h.db.pool, stale))!;
+    expect(after.lastSyncedAt!.getTime()).toBeGreaterThan(before.getTime());
+    expect(after.lastSyncedAt!.getTime()).toBeGreaterThan(Date.now() - 60_000);
   });
 });
 
