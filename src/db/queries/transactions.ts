@@ -365,24 +365,41 @@ export async function identicalTransactionIds(db: Db, rows: readonly { id: strin
 export type TransactionListRow = Omit<TransactionRow, 'raw' | 'syncedAt'>;
 
 /**
- * The category of row `t` as its owner chose it (migration 007): their correction of the row, else
- * their rule for its merchant or description, else Pluggy's. The owner is found through the item.
+ * The category of row `t` of person `user` (a parameter) as they chose it (migration 007): their
+ * correction of the row, else their rule for its merchant or description, else Pluggy's. Every row
+ * a search reads is on the person's own items, so their rules are looked up by their id directly.
  */
-const CHOSEN_CATEGORY = `coalesce(
+const chosenCategory = (user: string) => `coalesce(
     (SELECT cc.category_id FROM category_corrections cc WHERE cc.transaction_id = t.id),
-    (SELECT cr.category_id FROM category_rules cr JOIN items ci ON ci.user_id = cr.user_id
-     WHERE ci.id = t.item_id AND cr.match_key = 'm:' || coalesce(t.merchant_cnpj, lower(t.merchant_name))),
-    (SELECT cr.category_id FROM category_rules cr JOIN items ci ON ci.user_id = cr.user_id
-     WHERE ci.id = t.item_id AND cr.match_key = 'd:' || lower(t.description)),
+    (SELECT cr.category_id FROM category_rules cr
+     WHERE cr.user_id = ${user}::uuid AND cr.match_key = 'm:' || coalesce(t.merchant_cnpj, lower(t.merchant_name))),
+    (SELECT cr.category_id FROM category_rules cr
+     WHERE cr.user_id = ${user}::uuid AND cr.match_key = 'd:' || lower(t.description)),
     t.category_id)`;
+
+/** The stored columns a search page carries before its categories are resolved. */
+const PAGE_COLUMNS = `t.id, t.account_id, t.item_id, t.amount, t.currency_code, t.amount_in_account_currency, t.date,
+  t.description, t.description_raw, t.category, t.category_id, t.status, t.type, t.balance, t.provider_id,
+  t.operation_type, t.installment_number, t.total_installments, t.bill_id, t.purchase_date, t.merchant_name,
+  t.merchant_cnpj, t.payment_method, t.pluggy_created_at, t.pluggy_updated_at`;
+
+// The same three lookups as chosenCategory, joined to the page's rows once it is cut to `limit + 1`:
+// as correlated subqueries in the select list PostgreSQL ran them twice per row (category and
+// categoryId) on every row, ~60% of a 100-row page's execution time.
+const CHOSEN = 'coalesce(cc.category_id, rm.category_id, rd.category_id, t.category_id)';
+const categoryJoins = (user: string) => `
+  LEFT JOIN category_corrections cc ON cc.transaction_id = t.id
+  LEFT JOIN category_rules rm ON rm.user_id = ${user}::uuid
+    AND rm.match_key = 'm:' || coalesce(t.merchant_cnpj, lower(t.merchant_name))
+  LEFT JOIN category_rules rd ON rd.user_id = ${user}::uuid AND rd.match_key = 'd:' || lower(t.description)`;
 
 // `category` (Pluggy's English text) is null when the owner's choice replaced Pluggy's id: the
 // reader names the chosen id itself.
 const LIST_COLUMNS = `t.id, t.account_id AS "accountId", t.item_id AS "itemId", t.amount,
   t.currency_code AS "currencyCode", t.amount_in_account_currency AS "amountInAccountCurrency", t.date,
   t.description, t.description_raw AS "descriptionRaw",
-  CASE WHEN ${CHOSEN_CATEGORY} IS NOT DISTINCT FROM t.category_id THEN t.category END AS category,
-  ${CHOSEN_CATEGORY} AS "categoryId", t.status,
+  CASE WHEN ${CHOSEN} IS NOT DISTINCT FROM t.category_id THEN t.category END AS category,
+  ${CHOSEN} AS "categoryId", t.status,
   t.type, t.balance, t.provider_id AS "providerId", t.operation_type AS "operationType",
   t.installment_number AS "installmentNumber", t.total_installments AS "totalInstallments",
   t.bill_id AS "billId", t.purchase_date AS "purchaseDate", t.merchant_name AS "merchantName",
@@ -412,6 +429,15 @@ export type TransactionSearch = {
 const ACCENTED = 'áàâãäåéèêëíìîïóòôõöúùûüçñÁÀÂÃÄÅÉÈÊËÍÌÎÏÓÒÔÕÖÚÙÛÜÇÑ';
 const PLAIN = 'aaaaaaeeeeiiiiooooouuuucnaaaaaaeeeeiiiiooooouuuucn';
 
+/**
+ * The text a search matches: description and merchant, lower case, accents dropped. Migration 012
+ * builds a trigram index on exactly this expression (without the `t.`), so a LIKE on it is an
+ * index lookup rather than a read of every row: change both or neither (searchTextIndex.int.test.ts
+ * fails when they drift apart).
+ */
+export const SEARCH_TEXT = `lower(translate(coalesce(t.description, '') || ' ' || coalesce(t.merchant_name, ''),
+         '${ACCENTED}', '${PLAIN}'))`;
+
 /** Lower case, accents dropped: the same folding the search applies to the stored text. */
 export function foldText(s: string): string {
   return s
@@ -428,6 +454,8 @@ export function foldText(s: string): string {
  * planner from the indexes). Scope: one account → the (account_id, date, id) index; otherwise a
  * LATERAL per live item on (item_id, date, id), each stopping after `limit + 1` matches, then a
  * merge of those few rows — a person with 50 000 rows costs about one page, not a sort of them all.
+ * A text filter can also take the trigram index (migration 012) when few rows match. Categories
+ * are resolved on the page only, after the cut (a category filter needs them before it).
  */
 export async function searchTransactionsByUser(
   db: Db,
@@ -440,37 +468,36 @@ export async function searchTransactionsByUser(
     params.push(v);
     return `$${params.length}`;
   };
+  const user = p(s.userId);
   const where: string[] = [];
   if (s.itemId) where.push(`t.item_id = ${p(s.itemId)}`);
   if (s.from) where.push(`t.date >= ${p(time(s.from))}::timestamptz`);
   if (s.to) where.push(`t.date <= ${p(time(s.to))}::timestamptz`);
-  if (s.categoryId) where.push(`${CHOSEN_CATEGORY} = ${p(s.categoryId)}`);
+  if (s.categoryId) where.push(`${chosenCategory(user)} = ${p(s.categoryId)}`);
   if (s.type) where.push(`t.type = ${p(s.type)}`);
   if (s.status) where.push(`t.status = ${p(s.status)}`);
   if (s.minAmount) where.push(`t.amount >= ${p(s.minAmount)}::numeric`);
   if (s.maxAmount) where.push(`t.amount <= ${p(s.maxAmount)}::numeric`);
   if (s.text) {
     const pattern = `%${s.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    where.push(
-      `lower(translate(coalesce(t.description, '') || ' ' || coalesce(t.merchant_name, ''),
-         '${ACCENTED}', '${PLAIN}')) LIKE ${p(pattern)}`,
-    );
+    where.push(`${SEARCH_TEXT} LIKE ${p(pattern)}`);
   }
   if (after) where.push(`(t.date, t.id) < (${p(after.date)}::timestamptz, ${p(after.id)}::text)`);
   const filters = where.map((w) => ` AND ${w}`).join('');
   const n = p(limit + 1);
-  const user = p(s.userId);
-  const sql = s.accountId
-    ? `SELECT ${LIST_COLUMNS} FROM transactions t
+  const page = s.accountId
+    ? `SELECT ${PAGE_COLUMNS} FROM transactions t
        WHERE t.account_id = ${p(s.accountId)}
          AND t.item_id IN (SELECT id FROM items WHERE user_id = ${user}::uuid AND deleted_at IS NULL)${filters}
        ORDER BY t.date DESC, t.id DESC LIMIT ${n}`
     : `SELECT t.* FROM (SELECT id FROM items WHERE user_id = ${user}::uuid AND deleted_at IS NULL) i
        CROSS JOIN LATERAL (
-         SELECT ${LIST_COLUMNS} FROM transactions t
+         SELECT ${PAGE_COLUMNS} FROM transactions t
          WHERE t.item_id = i.id${filters}
          ORDER BY t.date DESC, t.id DESC LIMIT ${n}) t
        ORDER BY t.date DESC, t.id DESC LIMIT ${n}`;
+  const sql = `SELECT ${LIST_COLUMNS} FROM (${page}) t${categoryJoins(user)}
+    ORDER BY t.date DESC, t.id DESC`;
   const res = await db.query<TransactionListRow>(sql, params);
   const rows = res.rows.slice(0, limit);
   const last = rows.at(-1);
