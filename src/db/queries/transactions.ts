@@ -432,7 +432,7 @@ const PLAIN = 'aaaaaaeeeeiiiiooooouuuucnaaaaaaeeeeiiiiooooouuuucn';
 /**
  * The text a search matches: description and merchant, lower case, accents dropped. Migration 012
  * builds a trigram index on exactly this expression (without the `t.`), so a LIKE on it is an
- * index lookup rather than a read of every row: change both or neither (searchTextIndex.int.test.ts
+ * index lookup rather than a read of every row: change both or neither (src/reads/transactionSearch.int.test.ts
  * fails when they drift apart).
  */
 export const SEARCH_TEXT = `lower(translate(coalesce(t.description, '') || ' ' || coalesce(t.merchant_name, ''),
