@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pluggyAccount, pluggyItem, pluggyTransaction } from '../db/fixtures.ts';
 import { upsertAccounts } from '../db/queries/accounts.ts';
 import { upsertItemFromPluggy } from '../db/queries/items.ts';
-import { foldText, SEARCH_TEXT, upsertTransactions } from '../db/queries/transactions.ts';
+import { foldText, isoFromTimestamptz, SEARCH_TEXT, upsertTransactions } from '../db/queries/transactions.ts';
 import { upsertUserByPhone } from '../db/queries/users.ts';
 import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
 import { allPersonTransactions } from './transactions.ts';
@@ -113,6 +113,35 @@ describe('transaction text search (migration 012)', () => {
       await client.query('ROLLBACK');
       expect(rows.map((r) => r['QUERY PLAN']).join('\n')).toContain('transactions_search_text_trgm_idx');
     } finally {
+      client.release();
+    }
+  });
+
+  it("reads PostgreSQL's timestamptz text as the ISO string pg's Date would give, in any session time zone", async () => {
+    const client = await t.pool.connect();
+    try {
+      for (const zone of ['UTC', 'America/Sao_Paulo', 'Asia/Kolkata']) {
+        await client.query(`SET TimeZone = '${zone}'`);
+        const { rows } = await client.query<{ text: string; epoch: string }>(
+          `SELECT v::text AS text, (extract(epoch FROM v) * 1000)::text AS epoch
+           FROM unnest($1::timestamptz[]) AS v`,
+          [
+            [
+              '2025-01-31T00:00:00Z',
+              '2025-01-31T12:34:56.7Z',
+              '2025-06-01T23:59:59.123456Z',
+              '0099-03-01T10:00:00Z',
+            ],
+          ],
+        );
+        for (const r of rows) {
+          expect(isoFromTimestamptz(r.text), `${zone} ${r.text}`).toBe(
+            new Date(Math.trunc(Number(r.epoch))).toISOString(),
+          );
+        }
+      }
+    } finally {
+      await client.query('RESET TimeZone');
       client.release();
     }
   });
