@@ -1,5 +1,5 @@
 /**
- * MCP tool calls (search_transactions, spending_summary, get_balances): `npx tsx bench/mcp.ts [--transactions 50000] [--calls 400]` (also `npm run bench -- mcp`).
+ * MCP tool calls (search_transactions, spending_summary, get_balances): `npx tsx bench/mcp.ts [--transactions 50000] [--calls 400] [--only <tool>]` (also `npm run bench -- mcp`).
  *
  * One person with 50 000 transactions over 2 years in 4 accounts (written straight to a fresh test
  * database: this measures reading, not syncing). Each tool is called `--calls` times, one call at a
@@ -36,6 +36,8 @@ const { values: args } = parseArgs({
   options: {
     transactions: { type: 'string', default: '50000' },
     calls: { type: 'string', default: '400' },
+    // e.g. `--only search_transactions`: one tool's rows, for a quick before/after of its query.
+    only: { type: 'string' },
   },
 });
 const TOTAL = Number(args.transactions);
@@ -170,6 +172,7 @@ const benches: Array<[string, string, (i: number) => Record<string, unknown>]> =
 ];
 const rows: Row[] = [];
 for (const [tool, label, argsFor] of benches) {
+  if (args.only && tool !== args.only) continue;
   const name = label ? `${tool} (${label})` : tool;
   rows.push({ ...(await measure(httpClient, 'http', tool, argsFor)), tool: name });
   rows.push({ ...(await measure(memClient, 'in-process', tool, argsFor)), tool: name });

@@ -1,6 +1,5 @@
 import type { Db } from '../db/pool.ts';
-import { getItem, type ItemRow, listItemsByUser } from '../db/queries/items.ts';
-import { runningItemIdsOfUser } from '../db/queries/syncRuns.ts';
+import { getItem, type ItemRow, listLiveItemsWithSyncState } from '../db/queries/items.ts';
 import { AppError } from '../domain/errors.ts';
 import { errorCode } from '../domain/itemHealth.ts';
 import { iso } from './money.ts';
@@ -49,9 +48,7 @@ export function itemView(item: ItemRow, running: boolean): ItemView {
 }
 
 export async function listItemViews(db: Db, userId: string): Promise<ItemView[]> {
-  // Both by the person, at once: asking for the running syncs by the items' ids waited for them.
-  const [items, running] = await Promise.all([listItemsByUser(db, userId), runningItemIdsOfUser(db, userId)]);
-  return items.map((i) => itemView(i, running.has(i.id)));
+  return (await listLiveItemsWithSyncState(db, userId)).map((i) => itemView(i, i.syncRunning));
 }
 
 /**

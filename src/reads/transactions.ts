@@ -10,7 +10,7 @@ import { categoryName } from '../domain/categories.ts';
 import { AppError } from '../domain/errors.ts';
 import { requirePersonAccount } from './accounts.ts';
 import { requirePersonItem } from './items.ts';
-import { decimal, iso } from './money.ts';
+import { decimal } from './money.ts';
 import type { TransactionView } from './schemas.ts';
 
 const decimalFilter = z
@@ -45,7 +45,7 @@ export function transactionView(t: TransactionListRow): TransactionView {
     id: t.id,
     accountId: t.accountId,
     itemId: t.itemId,
-    date: t.date.toISOString(),
+    date: t.date,
     description: t.description,
     descriptionRaw: t.descriptionRaw,
     amount: decimal(t.amount),
@@ -66,11 +66,11 @@ export function transactionView(t: TransactionListRow): TransactionView {
           installmentNumber: t.installmentNumber,
           totalInstallments: t.totalInstallments,
           billId: t.billId,
-          purchaseDate: iso(t.purchaseDate),
+          purchaseDate: t.purchaseDate,
         }
       : null,
-    createdAt: t.pluggyCreatedAt.toISOString(),
-    updatedAt: iso(t.pluggyUpdatedAt),
+    createdAt: t.pluggyCreatedAt,
+    updatedAt: t.pluggyUpdatedAt,
   };
 }
 

@@ -144,6 +144,25 @@ export async function listItemsByUser(
   return res.rows;
 }
 
+/**
+ * The user's live items, each with whether a sync of it is running: one round trip for what every
+ * read that shows items needs (financial-data, the items list, each MCP answer's freshness).
+ */
+export async function listLiveItemsWithSyncState(
+  db: Db,
+  userId: string,
+): Promise<Array<ItemRow & { syncRunning: boolean }>> {
+  const res = await db.query<ItemRow & { syncRunning: boolean }>(
+    `SELECT ${COLUMNS},
+       EXISTS (SELECT 1 FROM sync_runs r WHERE r.item_id = items.id AND r.status = 'running') AS "syncRunning"
+     FROM items
+     WHERE user_id = $1 AND deleted_at IS NULL
+     ORDER BY created_at, id`,
+    [userId],
+  );
+  return res.rows;
+}
+
 /** Gives every still-unlinked item created with this clientUserId to the user. Returns how many. */
 export async function linkItemsToUser(db: Db, clientUserId: string, userId: string): Promise<number> {
   const res = await db.query(
