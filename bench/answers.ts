@@ -3,16 +3,19 @@
  *
  * One person with 50 000 transactions over 24 months (2 checking accounts, 2 cards; purchases,
  * refunds, installments, USD purchases, salary, card bill payments seen from both sides, own
- * transfers, pending rows), written straight into a fresh test database. Then, one call after the
+ * transfers, pending rows) and 200 category corrections (each also a rule for its description),
+ * written straight into a fresh test database. Then, one call after the
  * other in this process, the month summary (the latest full month) and the 12-month cash flow, as
  * the HTTP routes call them; p50/p99 over the rounds after a warm-up. Goal: p99 < 20 ms.
  * Not a test: nothing asserts a speed. Prints a markdown table and writes bench/results/answers.md.
+ * EXPLAIN_ANSWERS=1 prints instead the plan (EXPLAIN ANALYZE, BUFFERS) of every query behind them.
  */
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { upsertAccounts } from '../src/db/queries/accounts.ts';
+import { setCategoryCorrection } from '../src/db/queries/categoryCorrections.ts';
 import { upsertItemFromPluggy } from '../src/db/queries/items.ts';
 import { type PluggyTransactionIn, upsertTransactions } from '../src/db/queries/transactions.ts';
 import { upsertUserByPhone } from '../src/db/queries/users.ts';
@@ -26,10 +29,12 @@ const { values: args } = parseArgs({
   options: {
     transactions: { type: 'string', default: '50000' },
     rounds: { type: 'string', default: '200' },
+    corrections: { type: 'string', default: '200' },
   },
 });
 const total = Number(args.transactions);
 const rounds = Number(args.rounds);
+const corrections = Number(args.corrections);
 
 // A small deterministic generator: the same data every run.
 let seed = 42;
@@ -54,6 +59,10 @@ const SPENDING = [
 const now = new Date();
 const start = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 24, 1);
 const span = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1) - start;
+const addMonth = (m: string, n: number) => {
+  const [y, mo] = m.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(y, mo - 1 + n, 1)).toISOString().slice(0, 7);
+};
 const dayIso = (ms: number) => `${new Date(ms).toISOString().slice(0, 10)}T00:00:00.000Z`;
 
 const db = await createTestDatabase();
@@ -165,6 +174,15 @@ try {
       r.amount = String(r.amount).slice(1);
   const loadBegan = performance.now();
   await upsertTransactions(db.pool, 'bench-item', rows);
+  // A person who corrected some categories: each correction also becomes a rule for its
+  // description, so the answers join real corrections and rules (an empty table hides bad plans).
+  for (let i = 0; i < corrections; i++)
+    await setCategoryCorrection(
+      db.pool,
+      user,
+      rows[Math.floor((i * rows.length) / corrections)]!.id,
+      pick(SPENDING),
+    );
   await db.pool.query('ANALYZE');
   const loadSeconds = (performance.now() - loadBegan) / 1000;
 
@@ -189,16 +207,38 @@ try {
       () => spendingByCategory(db.pool, user, { from: `${month}-01`, to: `${month}-28` }, 'pt'),
     ],
   ];
-  if (process.env.EXPLAIN_SPENDING) {
+  if (process.env.EXPLAIN_ANSWERS) {
+    // The plan of every query behind the month summary and the cash flow, as they run (JIT off).
     const client = await db.pool.connect();
+    await client.query('SET jit = off');
     const orig = client.query.bind(client);
-    // biome-ignore lint/suspicious/noExplicitAny: a quick look at the plan
+    // biome-ignore lint/suspicious/noExplicitAny: a quick look at the plans
     (client as any).query = (sql: string, params: unknown[]) =>
       orig(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params);
     const q = await import('../src/db/queries/transactions.ts');
-    // biome-ignore lint/suspicious/noExplicitAny: the plan rows
-    const plan = (await q.spendingByTopCategory(client as any, user, `${month}-01`, `${month}-28`)) as any[];
-    process.stdout.write(`${plan.map((r) => r['QUERY PLAN']).join('\n')}\n`);
+    const { billsDueBetween } = await import('../src/db/queries/bills.ts');
+    const from = `${month}-01`;
+    const to = `${month}-28`;
+    const cashFlowFrom = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 11, 1))
+      .toISOString()
+      .slice(0, 10);
+    const queries: Array<[string, () => Promise<unknown>]> = [
+      ['flowByMonth (summary: 2 months)', () => q.flowByMonth(client, user, `${addMonth(month, -1)}-01`, to)],
+      [
+        'flowByMonth (cash flow: 12 months)',
+        () => q.flowByMonth(client, user, cashFlowFrom, now.toISOString().slice(0, 10)),
+      ],
+      ['spendingByTopCategory', () => q.spendingByTopCategory(client, user, from, to)],
+      ['categoryComparison', () => q.categoryComparison(client, user, from)],
+      ['topMerchants', () => q.topMerchants(client, user, from, to, 10)],
+      ['ownTransfers', () => q.ownTransfers(client, user, from, to)],
+      ['accountBalancesOnDays', () => q.accountBalancesOnDays(client, user, to, to)],
+      ['billsDueBetween', () => billsDueBetween(client, user, from, to)],
+    ];
+    for (const [name, run] of queries) {
+      const plan = (await run()) as Array<Record<string, string>>;
+      process.stdout.write(`\n## ${name}\n${plan.map((r) => r['QUERY PLAN']).join('\n')}\n`);
+    }
     client.release();
     process.exit(0);
   }
@@ -232,7 +272,7 @@ try {
   const report = `# Answers benchmark
 
 Run ${new Date().toISOString()} on ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${load} (1/5/15 min; the machine is shared).
-\`npx tsx bench/answers.ts --transactions ${total} --rounds ${rounds}\`: one person, ${total.toLocaleString('en')} transactions over 24 months on 4 accounts, loaded in ${loadSeconds.toFixed(1)} s.
+\`npx tsx bench/answers.ts --transactions ${total} --rounds ${rounds} --corrections ${corrections}\`: one person, ${total.toLocaleString('en')} transactions over 24 months on 4 accounts, ${corrections} category corrections, loaded in ${loadSeconds.toFixed(1)} s.
 Sequential calls in-process against PostgreSQL (what the routes run, without HTTP), after 20 warm-up calls each.
 
 ${table}

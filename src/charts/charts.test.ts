@@ -102,4 +102,13 @@ describe('charts', () => {
     });
     expect(pngSize(svgToPng(svg))).toEqual(CASH_FLOW_CHART_SIZE);
   });
+
+  it('hands out the PNG of an SVG it rendered before, and renders another SVG anew', () => {
+    const svg = spendingChartSvg(spending);
+    const first = svgToPng(svg);
+    expect(svgToPng(svg)).toBe(first);
+    const other = svgToPng(spendingChartSvg({ ...spending, total: '1.00' }));
+    expect(other).not.toBe(first);
+    expect(other.equals(first)).toBe(false);
+  });
 });
