@@ -63,10 +63,16 @@ function redactByHand(url: string): string {
  * A pool for `url`. An idle connection that dies (server restart, network) emits 'error' on the
  * pool; without a listener that crashes the process, so it is logged here and the pool replaces it.
  */
-export function createPool(url: string, opts: { max?: number; logger?: Logger } = {}): pg.Pool {
+export function createPool(
+  url: string,
+  opts: { max?: number; logger?: Logger; pipeline?: boolean } = {},
+): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.max ?? 10,
+    // Pipelining (node-pg): queries given to one client without waiting are sent at once and
+    // answered in one round trip. Only the webhook receiver's own pool asks for it.
+    ...(opts.pipeline ? { pipeline: true } : {}),
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 10_000,
   });
