@@ -117,9 +117,14 @@ export async function withTransaction<T>(
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
-    // One round trip either way: BEGIN and the SET travel as one simple-protocol query.
-    await client.query(opts.asyncCommit ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
+    // One round trip either way: BEGIN and the SET travel as one simple-protocol query. On a
+    // pipelining client (createPool's `pipeline`) it is not even waited for: it goes out with the
+    // statements `fn` sends before its first await, all answered in one round trip.
+    const begin = client.query(opts.asyncCommit ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
+    if (client.pipeline) begin.catch(() => {});
+    else await begin;
     const result = await fn(client);
+    await begin;
     await client.query('COMMIT');
     return result;
   } catch (err) {
