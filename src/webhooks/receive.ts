@@ -22,11 +22,11 @@ import { toStorableJson } from './payload.ts';
  * arrive meanwhile are written together by the next (natural batching: a lone delivery never waits
  * for company), so a burst costs one commit per batch rather than one per event.
  *
- * bench/webhooks.ts, same session, shared 2-core machine (load 2–9): four round trips a batch and
- * four batches writing at once made ~136 commits per 1,000 deliveries; pipelining and one writer
- * made ~74, PostgreSQL's CPU per delivery fell by a quarter and the receiver's by a tenth. The
- * machine is CPU-bound under that load (receiver, server and load generator share two cores), so
- * CPU per delivery is what sets the speed.
+ * bench/webhooks.ts, before and after in one session on a shared 2-core machine (load 7–10): four
+ * round trips a batch with four batches writing at once made 127–139 commits per 1,000 deliveries;
+ * pipelining with one writer makes 75–77, PostgreSQL's CPU per delivery fell by a fifth and the
+ * receiver's by a tenth, acks/s rose 6–26%. Receiver, server and load generator share two cores
+ * and keep them busy, so CPU per delivery is what sets the speed.
  *
  * Each delivery is serialised on its own before it joins a batch (payload.ts), so a body that
  * cannot be written fails alone, at once. A batch that fails anyway is retried event by event,
