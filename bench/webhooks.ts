@@ -2,19 +2,23 @@
  * Webhook receiver throughput: `npx tsx bench/webhooks.ts [--requests 20000] [--concurrency 50]`.
  *
  * The real receiver (webhook route: auth, envelope check, then concurrent deliveries batched, each
- * batch one transaction: the event rows in one INSERT and their jobs through pg-boss's `insert` —
- * src/webhooks/receive.ts) on a fresh
+ * batch one transaction: the event rows in one INSERT and their jobs through pg-boss's `insert`,
+ * sent pipelined on the receiver's own connections — src/webhooks/receive.ts) on a fresh
  * test database with durable commits (synchronous_commit as the server has it, `on` by default),
  * listening on loopback in this process. The load comes from a separate child process
  * (node:http, keep-alive, N in flight, unique eventIds), so generating load does not steal this
  * event loop. Prints a markdown table and writes it to bench/results/webhooks.md.
+ *
+ * Besides acks/s and latency it prints the CPU time each 1,000 requests cost the receiver, the
+ * PostgreSQL server and the load generator, and the transactions they took: on a machine shared
+ * with other work those move far less than the speed does.
  *
  * Not a test: nothing here asserts a speed. It does check that every acknowledged event is stored
  * with exactly one job, since an ack without a commit would make the figures meaningless.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,7 +37,13 @@ type LoadResult = {
   latenciesMs: number[];
 };
 /** Warm-up requests: not timed, but their acks count in the stored-vs-acknowledged check. */
-type WarmResult = { warm: number; warmOk: number; warmStatuses: Record<string, number> };
+type WarmResult = {
+  warm: number;
+  warmOk: number;
+  warmStatuses: Record<string, number>;
+  /** CPU time the load generator used (its own process), warm-up included. */
+  cpuSeconds: number;
+};
 
 // ---------------------------------------------------------------- load generator (child process)
 
@@ -44,6 +54,7 @@ async function generate(
   concurrency: number,
   maxSeconds: number,
 ) {
+  const cpuAtStart = process.cpuUsage();
   const url = new URL(target);
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const send = (body: string) =>
@@ -130,7 +141,13 @@ async function generate(
     seconds,
     latenciesMs: latencies,
   };
-  const warmResult: WarmResult = { warm, warmOk, warmStatuses };
+  const usage = process.cpuUsage(cpuAtStart);
+  const warmResult: WarmResult = {
+    warm,
+    warmOk,
+    warmStatuses,
+    cpuSeconds: (usage.user + usage.system) / 1e6,
+  };
   process.stdout.write(JSON.stringify({ ...result, ...warmResult }));
 }
 
@@ -146,6 +163,37 @@ function markdownTable(headers: string[], rows: string[][]): string {
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/**
+ * CPU seconds (user + system) used so far by the server processes of `pool`'s database, from
+ * /proc (Linux, server on this machine); null when they cannot be read. Counts what batching saves
+ * the server, which the acks/s alone hide when other work shares the cores.
+ */
+async function serverCpuSeconds(pool: import('pg').Pool): Promise<number | null> {
+  const { rows } = await pool.query<{ pid: number }>(
+    'SELECT pid FROM pg_stat_activity WHERE datname = current_database()',
+  );
+  let ticks = 0;
+  for (const { pid } of rows) {
+    try {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return null;
+    }
+  }
+  return ticks / 100; // USER_HZ is 100 on Linux
+}
+
+/** Transactions committed in this database so far (pg_stat_database). */
+async function commitCount(pool: import('pg').Pool): Promise<number> {
+  const { rows } = await pool.query<{ n: string }>(
+    'SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()',
+  );
+  return Number(rows[0]?.n ?? 0);
 }
 
 async function runGenerator(
@@ -191,6 +239,8 @@ async function main() {
       concurrency: { type: 'string', default: '50' },
       'max-seconds': { type: 'string', default: '60' },
       pool: { type: 'string', default: '10' },
+      /** The recorder's batches in flight (receive.ts); its default when absent. */
+      'in-flight': { type: 'string' },
       generate: { type: 'string' },
       secret: { type: 'string' },
     },
@@ -220,7 +270,15 @@ async function main() {
   const app = await buildServer({
     logger: createLogger('warn', process.stderr),
     pool,
-    plugins: [webhookRoutes({ pool, boss, secret, logger })],
+    plugins: [
+      webhookRoutes({
+        pool,
+        boss,
+        secret,
+        logger,
+        ...(values['in-flight'] ? { recorder: { maxInFlight: Number(values['in-flight']) } } : {}),
+      }),
+    ],
   });
   try {
     const syncCommit = (await pool.query<{ s: string }>("SELECT current_setting('synchronous_commit') AS s"))
@@ -231,12 +289,29 @@ async function main() {
     const ms = (v: number) => v.toFixed(1);
     const headers = ['round', 'requests', 'acks/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors'];
     const rows: string[][] = [];
+    const cpuRows: string[][] = [];
     const loads: string[] = [];
     let acked = 0;
     let failed = 0;
     for (let round = 1; round <= Number(values.rounds); round++) {
       loads.push(os.loadavg()[0]!.toFixed(2));
+      const cpu0 = process.cpuUsage();
+      const server0 = await serverCpuSeconds(pool);
+      const commits0 = await commitCount(pool);
       const r = await runGenerator(`${address}/webhooks/pluggy`, secret, total, concurrency, maxSeconds);
+      const cpu1 = process.cpuUsage(cpu0);
+      const server1 = await serverCpuSeconds(pool);
+      // The statistics reach pg_stat_database within a second of the last commit.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const commits1 = await commitCount(pool);
+      const perK = 1000 / (r.requests + r.warm);
+      cpuRows.push([
+        String(round),
+        (((cpu1.user + cpu1.system) / 1000) * perK).toFixed(0),
+        server1 === null || server0 === null ? 'n/a' : ((server1 - server0) * 1000 * perK).toFixed(0),
+        (r.cpuSeconds * 1000 * perK).toFixed(0),
+        ((commits1 - commits0) * perK).toFixed(0),
+      ]);
       acked += r.ok + r.warmOk;
       failed += r.errors + (r.warm - r.warmOk);
       if (r.warmOk < r.warm) {
@@ -254,7 +329,9 @@ async function main() {
         String(r.errors),
       ];
       rows.push(row);
-      process.stdout.write(`round ${round}: ${row.slice(1).join(' ')}\n`);
+      process.stdout.write(
+        `round ${round}: ${row.slice(1).join(' ')} | cpu ${cpuRows.at(-1)!.slice(1).join(' ')}\n`,
+      );
     }
 
     // Every ack must be a committed event with its job (warm-ups included).
@@ -262,12 +339,17 @@ async function main() {
     // Through pg-boss's API: no worker runs here, so every job enqueued is still queued.
     const jobs = await boss.getQueueSize(QUEUES.webhookEvent);
     const table = markdownTable(headers, rows);
+    const cpuTable = markdownTable(
+      ['round', 'receiver CPU ms', 'PostgreSQL CPU ms', 'load generator CPU ms', 'commits'],
+      cpuRows,
+    );
     const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
     const cores = os.cpus().length;
     const setup = [
       `Concurrency ${concurrency} (keep-alive), unique eventIds, \`transactions/created\` bodies (~330 B), each round`,
       `after its own warm-up (not counted). Receiver: Fastify + webhook route; concurrent deliveries batched, each`,
-      `batch one transaction (events in one INSERT, their jobs through pg-boss's insert), pool of ${poolSize},`,
+      `batch one transaction (events in one INSERT, their jobs through pg-boss's insert, pipelined on the`,
+      `receiver's own connections); shared pool of ${poolSize},`,
       `synchronous_commit=${syncCommit}; PostgreSQL ${pgVersion} on 127.0.0.1; load generator in a separate process;`,
       `${cores} × ${cpu}, Node ${process.version}. 1-minute load average at the start of each round:`,
       `${loads.join(', ')} (the machine is shared: other work competes for the same ${cores} cores).`,
@@ -277,8 +359,10 @@ async function main() {
     ]
       .filter(Boolean)
       .join('\n');
-    const report = `# Webhook receiver benchmark\n\n${table}\n\n${setup}\n\nRun: ${new Date().toISOString()}\n`;
-    process.stdout.write(`\n${table}\n\n${setup}\n`);
+    const cpuNote =
+      "Per 1,000 requests (warm-ups included): CPU time of the receiver's process, of this database's PostgreSQL server processes and of the load generator, and the transactions committed (fewer: bigger batches).";
+    const report = `# Webhook receiver benchmark\n\n${table}\n\n${cpuNote}\n\n${cpuTable}\n\n${setup}\n\nRun: ${new Date().toISOString()}\n`;
+    process.stdout.write(`\n${table}\n\n${cpuNote}\n\n${cpuTable}\n\n${setup}\n`);
     await mkdir(resultsDir(), { recursive: true });
     await writeFile(path.join(resultsDir(), 'webhooks.md'), report);
     if (stored !== acked || jobs !== stored) process.exitCode = 1;

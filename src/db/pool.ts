@@ -63,10 +63,16 @@ function redactByHand(url: string): string {
  * A pool for `url`. An idle connection that dies (server restart, network) emits 'error' on the
  * pool; without a listener that crashes the process, so it is logged here and the pool replaces it.
  */
-export function createPool(url: string, opts: { max?: number; logger?: Logger } = {}): pg.Pool {
+export function createPool(
+  url: string,
+  opts: { max?: number; logger?: Logger; pipeline?: boolean } = {},
+): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.max ?? 10,
+    // Pipelining (node-pg): queries given to one client without waiting are sent at once and
+    // answered in one round trip. Only the webhook receiver's own pool asks for it.
+    ...(opts.pipeline ? { pipeline: true } : {}),
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 10_000,
   });
@@ -111,9 +117,14 @@ export async function withTransaction<T>(
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
-    // One round trip either way: BEGIN and the SET travel as one simple-protocol query.
-    await client.query(opts.asyncCommit ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
+    // One round trip either way: BEGIN and the SET travel as one simple-protocol query. On a
+    // pipelining client (createPool's `pipeline`) it is not even waited for: it goes out with the
+    // statements `fn` sends before its first await, all answered in one round trip.
+    const begin = client.query(opts.asyncCommit ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
+    if (client.pipeline) begin.catch(() => {});
+    else await begin;
     const result = await fn(client);
+    await begin;
     await client.query('COMMIT');
     return result;
   } catch (err) {

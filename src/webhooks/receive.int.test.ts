@@ -1,4 +1,6 @@
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPool } from '../db/pool.ts';
 import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
 import { createLogger } from '../log.ts';
 import { type Boss, QUEUES, startBoss } from '../sync/jobs.ts';
@@ -6,16 +8,10 @@ import { createWebhookRecorder, recordWebhookEvent } from './receive.ts';
 
 let db: TestDatabase;
 let boss: Boss;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  boss = await startBoss(db.url, createLogger('silent'), { schedule: false, max: 2 });
-});
-afterAll(async () => {
-  await boss?.stop({ graceful: false, wait: true });
-  await db?.drop();
-});
+/** The pool the recorder is given: the shared kind, or the receiver's own pipelining kind (route.ts). */
+let pool: pg.Pool;
 
-const deps = () => ({ pool: db.pool, boss });
+const deps = () => ({ pool, boss });
 const count = async (sql: string, values: unknown[] = []) =>
   (await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM (${sql}) x`, values)).rows[0]!.n;
 const rowsFor = (eventId: string) => count('SELECT 1 FROM webhook_events WHERE event_id = $1', [eventId]);
@@ -40,7 +36,21 @@ async function takeJobs(): Promise<Map<string, Array<{ retryLimit: number; retry
   }
 }
 
-describe('recordWebhookEvent: the event and its processing job, atomically', () => {
+describe.each([
+  ['a plain pool', false],
+  ['a pipelining pool', true],
+])('recordWebhookEvent: the event and its processing job, atomically, through %s', (_, pipeline) => {
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    boss = await startBoss(db.url, createLogger('silent'), { schedule: false, max: 2 });
+    pool = pipeline ? createPool(db.url, { max: 2, pipeline: true }) : db.pool;
+  });
+  afterAll(async () => {
+    if (pool !== db?.pool) await pool?.end();
+    await boss?.stop({ graceful: false, wait: true });
+    await db?.drop();
+  });
+
   it('stores the raw event and one job with the queue’s settings, written through pg-boss', async () => {
     await takeJobs();
     const body = {
@@ -63,6 +73,13 @@ describe('recordWebhookEvent: the event and its processing job, atomically', () 
     expect(stored.rows).toEqual([
       { event: 'transactions/created', item_id: 'item-1', raw: body, outcome: 'pending', attempts: 0 },
     ]);
+    // The row names its job, as pg-boss knows it (the redrive asks about it by that id).
+    const { rows } = await db.pool.query<{ job_id: string }>(
+      'SELECT job_id FROM webhook_events WHERE event_id = $1',
+      ['ev-ours'],
+    );
+    const job = await boss.getJobById<{ eventId: string }>(QUEUES.webhookEvent, rows[0]!.job_id);
+    expect(job?.data).toEqual({ eventId: 'ev-ours' });
   });
 
   it('the same eventId delivered 10 times at once: one row, one job, nine duplicates', async () => {
@@ -71,6 +88,14 @@ describe('recordWebhookEvent: the event and its processing job, atomically', () 
     expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
     expect(await rowsFor('ev-10x')).toBe(1);
     expect((await takeJobs()).get('ev-10x')).toHaveLength(1);
+    // The job the stored row names is that one job.
+    const { rows } = await db.pool.query<{ job_id: string }>(
+      'SELECT job_id FROM webhook_events WHERE event_id = $1',
+      ['ev-10x'],
+    );
+    expect((await boss.getJobById(QUEUES.webhookEvent, rows[0]!.job_id))?.data).toEqual({
+      eventId: 'ev-10x',
+    });
   });
 
   it('an unknown event type is kept, marked ignored, and enqueues nothing', async () => {

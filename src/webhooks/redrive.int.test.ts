@@ -1,11 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertEvent, markFailed, markProcessed } from '../db/queries/webhookEvents.ts';
+import {
+  getEventByEventId,
+  insertEvent,
+  markFailed,
+  markProcessed,
+  setEventJobId,
+} from '../db/queries/webhookEvents.ts';
 import { createTestDatabase, type TestDatabase } from '../db/testing.ts';
 import { createLogger } from '../log.ts';
 import { createPluggyClient, PluggyError } from '../pluggy/index.ts';
 import { type Boss, enqueue, QUEUES, startBoss } from '../sync/jobs.ts';
 import { describeError } from '../domain/describeError.ts';
 import { startWebhookWorker } from './process.ts';
+import { recordWebhookEvent } from './receive.ts';
 import { redriveWebhookEvents } from './redrive.ts';
 import { UnprocessableWebhookEvent, type WebhookDeps } from './types.ts';
 
@@ -67,7 +74,9 @@ describe('webhook redrive: stored events whose retries ran out are queued again'
     );
     await markFailed(t.pool, cases.failedOld, transient);
     await markFailed(t.pool, cases.unprocessable, unprocessable);
-    await enqueue(boss, QUEUES.webhookEvent, { eventId: cases.stillQueued });
+    // Its job, as the receiver records it: the id in the event's row.
+    const stillQueuedJob = await enqueue(boss, QUEUES.webhookEvent, { eventId: cases.stillQueued });
+    await setEventJobId(t.pool, cases.stillQueued, stillQueuedJob!);
     for (let i = 0; i < 30; i++) await markFailed(t.pool, cases.exhausted, 'Error: still down');
     await markProcessed(t.pool, cases.processed);
     for (const id of [...Object.values(cases), 'e-unknown-type']) if (id !== cases.recent) await age(id, 90);
@@ -92,5 +101,38 @@ describe('webhook redrive: stored events whose retries ran out are queued again'
     } finally {
       await stop();
     }
+  });
+
+  it('asks pg-boss about the job the receiver recorded: a lost job is replaced once, a queued one left alone', async () => {
+    // Stored by the receiver itself, each with its job; no worker runs, so both jobs stay queued.
+    const lost = 'e-job-lost';
+    const waiting = 'e-job-waiting';
+    for (const eventId of [lost, waiting]) {
+      await recordWebhookEvent({ pool: t.pool, boss }, statusEvent(eventId).raw);
+      await age(eventId, 90);
+    }
+    const jobOf = async (eventId: string) =>
+      (
+        await t.pool.query<{ job_id: string }>('SELECT job_id FROM webhook_events WHERE event_id = $1', [
+          eventId,
+        ])
+      ).rows[0]!.job_id;
+    const lostJob = await jobOf(lost);
+    // Gone through pg-boss's own API (as an operator's purge or pg-boss's retention would).
+    await boss.deleteJob(QUEUES.webhookEvent, lostJob);
+    expect(await boss.getJobById(QUEUES.webhookEvent, lostJob)).toBeNull();
+
+    expect(await redriveWebhookEvents(deps)).toEqual([lost]);
+    // The event now names its new job, which pg-boss has queued for it.
+    const newJob = await jobOf(lost);
+    expect(newJob).not.toBe(lostJob);
+    expect(await boss.getJobById(QUEUES.webhookEvent, newJob)).toMatchObject({
+      state: 'created',
+      data: { eventId: lost },
+    });
+    // Again, with both jobs waiting: nothing is queued twice.
+    expect(await redriveWebhookEvents(deps)).toEqual([]);
+    expect(await boss.getQueueSize(QUEUES.webhookEvent)).toBe(2);
+    expect((await getEventByEventId(t.pool, waiting))?.outcome).toBe('pending');
   });
 });

@@ -15,15 +15,22 @@ const PREVIOUS = 'previous-webhook-secret-4d5e6f';
 
 let hold: Promise<void> | undefined;
 const client = {
-  async query(q: string | { values: unknown[] }) {
+  async query(q: string | { text: string; values: unknown[] }) {
     if (typeof q === 'string') return { rows: [] }; // BEGIN, COMMIT
+    if (q.text === 'insert jobs') return { rows: [], rowCount: (q.values[0] as unknown[]).length };
     if (hold) await hold;
     return { rows: (q.values[0] as string[]).map((eventId) => ({ eventId, outcome: 'ignored' })) };
   },
   release() {},
 };
 const pool = { connect: async () => client } as unknown as pg.Pool;
-const boss = { getQueue: async () => ({ name: 'webhook-event' }) } as unknown as Boss;
+/** A boss whose insert writes every job it is given, through the transaction's client. */
+const boss = {
+  getQueue: async () => ({ name: 'webhook-event' }),
+  async insert(jobs: unknown[], opts: { db: { executeSql(t: string, v: unknown[]): Promise<unknown> } }) {
+    await opts.db.executeSql('insert jobs', [jobs]);
+  },
+} as unknown as Boss;
 
 let app: Awaited<ReturnType<typeof buildServer>>;
 beforeAll(async () => {

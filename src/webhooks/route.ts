@@ -6,7 +6,13 @@ import { type Boss, QUEUES } from '../sync/jobs.ts';
 import { LEGACY_WEBHOOK_PATH, WEBHOOK_PATH, WEBHOOK_SECRET_HEADER } from './endpoint.ts';
 import { EnvelopeSchema } from './events.ts';
 import { parseWebhookJson } from './payload.ts';
-import { createWebhookRecorder, type WebhookRecorderOptions } from './receive.ts';
+import { createPool } from '../db/pool.ts';
+import {
+  createWebhookRecorder,
+  recorderInFlight,
+  type WebhookRecorder,
+  type WebhookRecorderOptions,
+} from './receive.ts';
 import { secretMatcher } from './secret.ts';
 
 export type WebhookRouteDeps = {
@@ -41,7 +47,6 @@ type SecretParams = { secret?: string };
 export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
   const bodyLimit = deps.bodyLimit ?? 256 * 1024;
   const secretMatches = secretMatcher([deps.secret, deps.previousSecret]);
-  const recorder = createWebhookRecorder({ pool: deps.pool, boss: deps.boss }, deps.recorder);
 
   // Runs before the body is read or parsed: an unauthenticated caller gets 401, whatever it sent.
   const authenticate = async (req: FastifyRequest<{ Params: SecretParams }>) => {
@@ -60,6 +65,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
     }
   };
 
+  let recorder: WebhookRecorder | undefined;
   const receive = async (req: FastifyRequest<{ Params: SecretParams }>, reply: FastifyReply) => {
     const parsed = EnvelopeSchema.safeParse(req.body);
     if (!parsed.success) {
@@ -73,7 +79,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
     // Any failure propagates to the shared error mapping: 400 for a body that cannot be stored
     // (payload.ts), 503 with Retry-After for an unreachable database or a full waiting queue
     // (WebhookReceiverBusy), 500 otherwise — never a 2xx for an uncommitted event.
-    const { duplicate } = await recorder.record(parsed.data);
+    const { duplicate } = await recorder!.record(parsed.data);
     if (duplicate) deps.logger.debug({ eventId: parsed.data.eventId }, 'webhook event redelivered');
     return reply.code(200).send({ received: true, duplicate });
   };
@@ -84,6 +90,21 @@ export function webhookRoutes(deps: WebhookRouteDeps): FastifyPluginAsync {
         `job queue ${QUEUES.webhookEvent} does not exist: start pg-boss with startBoss() first`,
       );
     }
+    // The receiver's own few connections (one per batch in flight), pipelining — receive.ts: two
+    // round trips a batch — to the shared pool's database. A pool not made from a connection string
+    // (a stand-in in tests) is used as it is: the recorder is correct on any pool, only slower.
+    const connectionString = (deps.pool.options as pg.PoolConfig | undefined)?.connectionString;
+    let pool = deps.pool;
+    if (connectionString) {
+      const own = createPool(connectionString, {
+        max: recorderInFlight(deps.recorder),
+        pipeline: true,
+        logger: deps.logger,
+      });
+      app.addHook('onClose', () => own.end());
+      pool = own;
+    }
+    recorder = createWebhookRecorder({ pool, boss: deps.boss }, deps.recorder);
     // This plugin's own JSON parser: the nesting depth is checked on the text before parsing
     // (payload.ts), and a `__proto__` key is refused as Fastify's default parser does.
     app.removeContentTypeParser('application/json');

@@ -29,12 +29,12 @@ const COLUMNS = `id, event_id AS "eventId", event, item_id AS "itemId", raw, rec
  */
 export async function insertEvent(
   db: Db,
-  ev: { eventId: string; event: string; itemId?: string | null; raw: unknown },
+  ev: { eventId: string; event: string; itemId?: string | null; raw: unknown; jobId?: string | null },
 ): Promise<{ inserted: boolean; id: string }> {
   const res = await db.query<{ id: string }>(
-    `INSERT INTO webhook_events (event_id, event, item_id, raw) VALUES ($1, $2, $3, $4)
+    `INSERT INTO webhook_events (event_id, event, item_id, raw, job_id) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (event_id) DO NOTHING RETURNING id`,
-    [ev.eventId, ev.event, ev.itemId ?? null, JSON.stringify(ev.raw)],
+    [ev.eventId, ev.event, ev.itemId ?? null, JSON.stringify(ev.raw), ev.jobId ?? null],
   );
   if (res.rows[0]) return { inserted: true, id: res.rows[0].id };
   // A separate statement: it sees a row a concurrent transaction committed after ours began.
@@ -53,6 +53,8 @@ export type NewWebhookEvent = {
   raw: string;
   /** False for event types this service does not act on: stored as 'ignored', never processed. */
   handled: boolean;
+  /** The id of its processing job, created in the same transaction; null when it gets none. */
+  jobId: string | null;
 };
 
 /**
@@ -70,13 +72,14 @@ export async function insertEvents(
   if (events.length === 0) return [];
   const res = await db.query<{ eventId: string; outcome: WebhookOutcome }>({
     name: 'webhook-events.insert-batch',
-    text: `INSERT INTO webhook_events (event_id, event, item_id, raw, outcome, error, processed_at)
+    text: `INSERT INTO webhook_events (event_id, event, item_id, raw, outcome, error, processed_at, job_id)
       SELECT DISTINCT ON (event_id) event_id, event, item_id, raw::jsonb,
              CASE WHEN handled THEN 'pending' ELSE 'ignored' END,
              CASE WHEN handled THEN NULL ELSE 'event type ' || event || ' is not handled' END,
-             CASE WHEN handled THEN NULL ELSE now() END
-        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[])
-               WITH ORDINALITY AS i(event_id, event, item_id, raw, handled, ord)
+             CASE WHEN handled THEN NULL ELSE now() END,
+             job_id
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::uuid[])
+               WITH ORDINALITY AS i(event_id, event, item_id, raw, handled, job_id, ord)
        ORDER BY event_id, ord
       ON CONFLICT (event_id) DO NOTHING
       RETURNING event_id AS "eventId", outcome`,
@@ -86,6 +89,7 @@ export async function insertEvents(
       events.map((e) => e.itemId),
       events.map((e) => e.raw),
       events.map((e) => e.handled),
+      events.map((e) => e.jobId),
     ],
   });
   return res.rows;
@@ -135,11 +139,12 @@ export function markFailed(db: Db, eventId: string, error: string): Promise<bool
 }
 
 /**
- * Events whose job retries ran out, oldest first (src/webhooks/redrive.ts queues them again):
- * pending or failed, received before `olderThan`, tried fewer than `maxAttempts` times, of a type
- * in `handledEvents`, not judged unprocessable, and with no job of theirs still queued or running
- * in `queue`. "Unprocessable" is told by the `error` text: describeError (src/domain/describeError.ts)
- * starts it with the error's name, `UnprocessableWebhookEvent: <message>`.
+ * Candidates for the redrive (src/webhooks/redrive.ts), oldest first, after `after` (the last one
+ * of the previous page): pending or failed, received before `olderThan`, tried fewer than
+ * `maxAttempts` times, of a type in `handledEvents`, not judged unprocessable — with the id of the
+ * job they were last given, if any. Whether that job is still queued or running is pg-boss's to
+ * say (the caller asks it). "Unprocessable" is told by the `error` text: describeError
+ * (src/domain/describeError.ts) starts it with the error's name, `UnprocessableWebhookEvent: <message>`.
  */
 export async function listEventsToRedrive(
   db: Db,
@@ -148,24 +153,35 @@ export async function listEventsToRedrive(
     maxAttempts: number;
     limit: number;
     handledEvents: readonly string[];
-    queue: string;
+    after?: { receivedAt: Date; id: string };
   },
-): Promise<string[]> {
-  const res = await db.query<{ event_id: string }>(
-    `SELECT e.event_id FROM webhook_events e
-      WHERE e.outcome IN ('pending', 'failed')
-        AND e.received_at < $1
-        AND e.attempts < $2
-        AND e.event = ANY($3::text[])
-        AND (e.error IS NULL OR e.error NOT LIKE 'UnprocessableWebhookEvent%')
-        AND NOT EXISTS (
-          SELECT 1 FROM pgboss.job j
-           WHERE j.name = $4 AND j.data->>'eventId' = e.event_id AND j.state < 'completed')
-      ORDER BY e.received_at
-      LIMIT $5`,
-    [opts.olderThan, opts.maxAttempts, [...opts.handledEvents], opts.queue, opts.limit],
+): Promise<Array<{ id: string; eventId: string; receivedAt: Date; jobId: string | null }>> {
+  const res = await db.query<{ id: string; eventId: string; receivedAt: Date; jobId: string | null }>(
+    `SELECT id, event_id AS "eventId", received_at AS "receivedAt", job_id AS "jobId"
+       FROM webhook_events
+      WHERE outcome IN ('pending', 'failed')
+        AND received_at < $1
+        AND attempts < $2
+        AND event = ANY($3::text[])
+        AND (error IS NULL OR error NOT LIKE 'UnprocessableWebhookEvent%')
+        AND ($5::timestamptz IS NULL OR (received_at, id) > ($5, $6::uuid))
+      ORDER BY received_at, id
+      LIMIT $4`,
+    [
+      opts.olderThan,
+      opts.maxAttempts,
+      [...opts.handledEvents],
+      opts.limit,
+      opts.after?.receivedAt ?? null,
+      opts.after?.id ?? null,
+    ],
   );
-  return res.rows.map((r) => r.event_id);
+  return res.rows;
+}
+
+/** The job now in charge of this event (the redrive gave it a new one). */
+export async function setEventJobId(db: Db, eventId: string, jobId: string): Promise<void> {
+  await db.query('UPDATE webhook_events SET job_id = $2 WHERE event_id = $1', [eventId, jobId]);
 }
 
 /**
