@@ -7,7 +7,7 @@ import { createPluggyClient } from '../pluggy/index.ts';
 import { type Sandbox, startSandbox } from '../sandbox/index.ts';
 import { WEBHOOK_PATH, WEBHOOK_SECRET_HEADER } from '../webhooks/endpoint.ts';
 import { registerWebhook } from '../webhooks/register.ts';
-import { converged, type Env, ensureBuilt, startRole, waitHealthy } from './testing/roles.ts';
+import { converged, ensureBuilt, roleEnv, startRole, waitHealthy } from './testing/roles.ts';
 import { getJson, type ServiceProcess } from './testing/serviceProcess.ts';
 
 /**
@@ -96,13 +96,16 @@ describe('2 api and 3 worker processes on one PostgreSQL', () => {
   it('every item ends equal to the sandbox, no two runs of one item overlap, a killed worker loses nothing, SIGTERM drains', {
     timeout: 1_500_000,
   }, async () => {
-    const base: Env = {
-      DATABASE_URL: db.url,
-      PLUGGY_BASE_URL: sb.url,
-      LOG_LEVEL: 'warn',
-      SYNC_CONCURRENCY: '2',
-      SHUTDOWN_TIMEOUT_SECONDS: String(SHUTDOWN_SECONDS),
+    // How long each phase took to converge, for the summary line (a slow phase is the first clue).
+    const phases: string[] = [];
+    const phase = async (name: string, fn: () => Promise<void>) => {
+      const t0 = Date.now();
+      await fn();
+      phases.push(`${name} ${Math.round((Date.now() - t0) / 1000)} s`);
     };
+    const base = roleEnv(db.url, sb.url, {
+      SHUTDOWN_TIMEOUT_SECONDS: String(SHUTDOWN_SECONDS),
+    });
     const apis = [await startRole('api', 'api-1', base), await startRole('api', 'api-2', base)];
     const workers = [
       await startRole('worker', 'worker-1', base),
@@ -171,11 +174,11 @@ describe('2 api and 3 worker processes on one PostgreSQL', () => {
     // is slack for a loaded machine.
     expect(reclaimedAfterMs).toBeLessThan(60_000);
 
-    await converged(db, sb, ids, 600_000);
+    await phase('connected', () => converged(db, sb, ids, 600_000));
 
     // Incremental updates: new rows announced by transactions/created, synced by what is left.
     for (const id of ids) await sb.admin.addTransactions(id, { count: 3 });
-    await converged(db, sb, ids, 600_000);
+    await phase('new rows', () => converged(db, sb, ids, 600_000));
 
     // The operator's status, from an api process, behind the token.
     const status = (await getJson(`http://127.0.0.1:${apis[1]!.port}/v1/status`, {
@@ -237,7 +240,7 @@ describe('2 api and 3 worker processes on one PostgreSQL', () => {
     const after = await startRole('worker', 'worker-4', base);
     procs.push(after);
     await waitHealthy(after, 'worker');
-    await converged(db, sb, ids, 600_000);
+    await phase('after SIGTERM', () => converged(db, sb, ids, 600_000));
     await expect
       .poll(
         async () =>
@@ -267,7 +270,7 @@ describe('2 api and 3 worker processes on one PostgreSQL', () => {
     const last = await after.stop('SIGTERM');
     expect(last.code, after.output()).toBe(0);
     process.stdout.write(
-      `scale-out: ${ids.length} items, ${runs.length} sync runs, dead worker's ${heldByVictim.length} job(s) reclaimed ${reclaimedAfterMs} ms after SIGKILL; SIGTERM during ${midSync.length} sync(s), exits in ${stops.map((x) => x.ms).join('/')} ms, with ${sent.acked.length} deliveries acknowledged while stopping (${sent.statuses.length} 503, ${sent.errors} refused)\n`,
+      `scale-out: ${ids.length} items, ${runs.length} sync runs, dead worker's ${heldByVictim.length} job(s) reclaimed ${reclaimedAfterMs} ms after SIGKILL; SIGTERM during ${midSync.length} sync(s), exits in ${stops.map((x) => x.ms).join('/')} ms, with ${sent.acked.length} deliveries acknowledged while stopping (${sent.statuses.length} 503, ${sent.errors} refused); converged: ${phases.join(', ')}\n`,
     );
   });
 });

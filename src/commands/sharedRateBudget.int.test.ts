@@ -4,7 +4,7 @@ import { createLogger } from '../log.ts';
 import { rateBudgetOf } from '../pluggy/rateGate.ts';
 import { type Sandbox, startSandbox } from '../sandbox/index.ts';
 import { type Boss, enqueue, QUEUES, startBoss } from '../sync/jobs.ts';
-import { converged, type Env, ensureBuilt, startRole, waitHealthy } from './testing/roles.ts';
+import { converged, ensureBuilt, roleEnv, startRole, waitHealthy } from './testing/roles.ts';
 import type { ServiceProcess } from './testing/serviceProcess.ts';
 
 /**
@@ -35,14 +35,10 @@ describe('the Pluggy rate budget shared by three worker processes', () => {
   it('keeps the combined request rate per endpoint under the budget, counted at the sandbox', {
     timeout: 600_000,
   }, async () => {
-    const base: Env = {
-      DATABASE_URL: db.url,
-      PLUGGY_BASE_URL: sb.url,
-      LOG_LEVEL: 'warn',
-      SYNC_CONCURRENCY: '2',
+    const base = roleEnv(db.url, sb.url, {
       PLUGGY_RATE_LIMIT_PER_MINUTE: String(LIMIT),
       SHUTDOWN_TIMEOUT_SECONDS: '5',
-    };
+    });
     const workers = [
       await startRole('worker', 'worker-1', base),
       await startRole('worker', 'worker-2', base),

@@ -6,14 +6,14 @@ import {
   heartbeatLeases,
   type JobLease,
   listStaleLeases,
-  releaseLease,
   releaseLeases,
-  takeLease,
   takeLeases,
 } from '../db/queries/jobLeases.ts';
 import type { Logger } from '../log.ts';
 import { ItemBusyError, withItemLock } from './itemLock.ts';
-import type { Boss } from './jobs.ts';
+import { type Boss, inTransaction } from './jobs.ts';
+import { withTransaction } from '../db/pool.ts';
+import type PgBoss from 'pg-boss';
 import { abandonItemRuns } from '../db/queries/syncRuns.ts';
 
 /**
@@ -45,17 +45,17 @@ export type LeaseOptions = {
 export type LeaseKeeper = {
   /** This process, as lease owner: host, pid and a random part (a restarted pid is another owner). */
   owner: string;
-  /** Runs `fn` holding the lease of one job attempt. */
-  hold<T>(
-    job: { id: string; queue: string; startedOn: Date; itemId: string | null },
-    fn: () => Promise<T>,
-  ): Promise<T>;
   /**
-   * Takes the leases of a fetched batch in one statement, for jobs that take no item lock (webhook
-   * events): their staleness alone says their process died.
+   * pg-boss's fetch with each job's lease written in the same transaction: a job is never active
+   * without a lease, so a process killed at any moment leaves nothing that only pg-boss's expiry
+   * (an hour for a sync) would hand back. `itemIdOf` names the item whose lock a job takes, if any.
    */
-  holdAll(jobs: ReadonlyArray<{ id: string; queue: string; startedOn: Date }>): Promise<void>;
-  /** Ends leases taken with holdAll, in one statement (jobs completed, failed or handed back). */
+  fetch<T extends object>(
+    queue: string,
+    batchSize: number,
+    itemIdOf?: (data: T) => string | null,
+  ): Promise<PgBoss.JobWithMetadata<T>[]>;
+  /** Ends leases taken with fetch, in one statement (jobs completed, failed or handed back). */
   releaseAll(jobIds: readonly string[]): Promise<void>;
   /** One reclaim pass now (also run on a timer); returns the job ids handed back. */
   reclaim(): Promise<string[]>;
@@ -174,28 +174,22 @@ export function startLeaseKeeper(
 
   return {
     owner,
-    async hold(job, fn) {
-      await takeLease(pool, {
-        jobId: job.id,
-        queue: job.queue,
-        itemId: job.itemId,
-        owner,
-        startedOn: job.startedOn,
-      });
-      try {
-        return await fn();
-      } finally {
-        await releaseLease(pool, job.id, owner).catch((err: Error) =>
-          logger.warn({ err: { message: err.message }, jobId: job.id }, 'could not release a job lease'),
+    fetch: <T extends object>(queue: string, batchSize: number, itemIdOf?: (data: T) => string | null) =>
+      withTransaction(pool, async (client) => {
+        const jobs =
+          (await boss.fetch<T>(queue, { batchSize, includeMetadata: true, db: inTransaction(client) })) ?? [];
+        await takeLeases(
+          client,
+          owner,
+          jobs.map((j) => ({
+            jobId: j.id,
+            queue,
+            itemId: itemIdOf?.(j.data) ?? null,
+            startedOn: j.startedOn,
+          })),
         );
-      }
-    },
-    holdAll: (jobs) =>
-      takeLeases(
-        pool,
-        owner,
-        jobs.map((j) => ({ jobId: j.id, queue: j.queue, itemId: null, startedOn: j.startedOn })),
-      ),
+        return jobs;
+      }),
     releaseAll: (jobIds) => releaseLeases(pool, jobIds, owner),
     reclaim,
     async stop() {

@@ -61,7 +61,7 @@ type Handler<Q extends QueueName> = (
  * Consumes every sync queue of jobs.ts except `webhook-event` (the webhook receiver's own worker).
  * Each job takes its item's lock; if another job of the same item holds it past a short wait, the
  * job steps aside — queued again a little later (item syncs coalesce into the one already queued)
- * — instead of holding a worker or spending a retry. Any other failure is thrown to pg-boss, which
+ * — instead of holding a worker or spending a retry. Any other failure fails the job in pg-boss, which
  * retries with back-off (queue settings in jobs.ts) and finally keeps the job as failed; every
  * attempt is also a failed sync_runs row with its error. Every attempt holds a lease renewed by
  * this process, so the job of a process that dies is retried within seconds (leases.ts) instead of
@@ -76,52 +76,87 @@ export async function startSyncWorkers(
   const staleAfterHours = opts.staleAfterHours ?? deps.config?.sync.staleAfterHours ?? 24;
   const lockWaitMs = opts.lockWaitMs ?? 5_000;
   const busyRetrySeconds = opts.busyRetrySeconds ?? 30;
-  const workOptions = {
-    batchSize: 1,
-    includeMetadata: true as const,
-    pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 2,
-  };
+  const pollMs = Math.max(100, (opts.pollingIntervalSeconds ?? 2) * 1000);
   const shutdownTimeoutMs = opts.shutdownTimeoutMs ?? (deps.config?.shutdownTimeoutSeconds ?? 25) * 1000;
-  const ids: string[] = [];
   const running = new Set<Promise<void>>();
   const leases = startLeaseKeeper(deps, opts.leases);
+  let stopping = false;
+  const sleepers = new Set<() => void>();
+  const idle = () =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, pollMs);
+      sleepers.add(done);
+    });
+  const itemIdOf = (data: object) => (data as { itemId?: string }).itemId ?? null;
 
+  /**
+   * One job at a time per slot, `count` slots per queue. Our own loop rather than pg-boss's work():
+   * the job and its lease are taken in one transaction (leases.ts fetch), so a process killed
+   * between the two never leaves a job active without a lease.
+   */
   const register = async <Q extends QueueName>(queue: Q, count: number, handle: Handler<Q>) => {
-    for (let i = 0; i < count; i++) {
-      const id = await boss.work<JobPayloads[Q]>(queue, workOptions, async (jobs) => {
-        for (const job of jobs) {
-          const p = runJob(queue, job, handle);
-          const tracked = p.then(
-            () => {},
-            () => {},
+    const slot = async () => {
+      while (!stopping) {
+        let job: PgBoss.JobWithMetadata<JobPayloads[Q]> | undefined;
+        try {
+          [job] = await leases.fetch<JobPayloads[Q] & object>(queue, 1, itemIdOf);
+        } catch (err) {
+          logger.warn(
+            { err: { message: (err as Error).message }, queue },
+            'fetching sync jobs failed; will try again',
           );
-          running.add(tracked);
-          try {
-            await p;
-          } finally {
-            running.delete(tracked);
-          }
         }
-      });
-      ids.push(id);
-    }
+        if (!job) {
+          await idle();
+          continue;
+        }
+        const p = runJob(queue, job, handle);
+        running.add(p);
+        try {
+          await p;
+        } finally {
+          running.delete(p);
+        }
+      }
+    };
+    for (let i = 0; i < count; i++) void slot();
   };
 
   const runJob = async <Q extends QueueName>(
     queue: Q,
     job: PgBoss.JobWithMetadata<JobPayloads[Q]>,
     handle: Handler<Q>,
-  ) => {
-    const itemId = (job.data as { itemId?: string }).itemId ?? null;
-    const log = logger.child({ queue, jobId: job.id, itemId: itemId ?? undefined });
+  ): Promise<void> => {
+    const log = logger.child({ queue, jobId: job.id, itemId: itemIdOf(job.data as object) ?? undefined });
     try {
-      await leases.hold({ id: job.id, queue, startedOn: job.startedOn, itemId }, () =>
-        handle(job.data, job.id, { lockWaitMs }),
-      );
+      await handle(job.data, job.id, { lockWaitMs });
+      await boss.complete(queue, job.id);
     } catch (err) {
+      await settleFailure(queue, job, err, log);
+    } finally {
+      await leases
+        .releaseAll([job.id])
+        .catch((e: Error) => log.warn({ err: { message: e.message } }, 'could not release a job lease'));
+    }
+  };
+
+  /** A job that did not finish: stepped aside (queued again, this one completed), or failed. */
+  const settleFailure = async <Q extends QueueName>(
+    queue: Q,
+    job: PgBoss.JobWithMetadata<JobPayloads[Q]>,
+    err: unknown,
+    log: typeof logger,
+  ): Promise<void> => {
+    try {
       if (err instanceof ItemBusyError) {
         const again = await enqueue(boss, queue, job.data, { startAfter: busyRetrySeconds });
         log.info({ requeued: again ?? 'coalesced' }, 'item busy with another job; stepped aside');
+        await boss.complete(queue, job.id);
         return;
       }
       const waitSeconds = rateLimitDelaySeconds(err);
@@ -131,6 +166,7 @@ export async function startSyncWorkers(
           { requeued: again ?? 'coalesced', waitSeconds },
           'Pluggy rate-limited the job; stepped aside',
         );
+        await boss.complete(queue, job.id);
         return;
       }
       const final = job.retryCount >= job.retryLimit;
@@ -138,7 +174,10 @@ export async function startSyncWorkers(
         { err: describeError(err), attempt: job.retryCount + 1, of: job.retryLimit + 1 },
         final ? 'sync job failed for good' : 'sync job failed; will retry',
       );
-      throw err;
+      await boss.fail(queue, job.id, { message: describeError(err) });
+    } catch (e) {
+      // The lease goes with this attempt; the job, still active, is reclaimed once it is stale.
+      log.error({ err: { message: (e as Error).message } }, 'could not settle a sync job');
     }
   };
 
@@ -164,9 +203,9 @@ export async function startSyncWorkers(
   return async () => {
     if (stopped) return;
     stopped = true;
-    // offWork only stops fetching; the jobs already running are awaited here, for a bounded time.
-    for (const id of ids)
-      await boss.offWork({ id }).catch((err: Error) => logger.warn({ err }, 'offWork failed'));
+    // The slots stop fetching; the jobs already running are awaited here, for a bounded time.
+    stopping = true;
+    for (const wake of [...sleepers]) wake();
     const left = await settledWithin([...running], shutdownTimeoutMs);
     if (left)
       logger.warn(

@@ -192,7 +192,7 @@ export async function startWebhookWorker(
 
   // A worker that dies holds its fetched jobs 'active' until pg-boss's expiry (minutes, then a
   // maintenance pass): leases let a live process take them back within seconds, as for syncs.
-  // One statement per fetch and one per burst of completions, never one per event.
+  // Taken with the fetch, released with a burst of completions: never a statement per event.
   const leases = startLeaseKeeper(deps, opts.leases);
   const release = (jobIds: string[]) =>
     leases
@@ -308,17 +308,14 @@ export async function startWebhookWorker(
       if (!queueEmpty && want > 0 && (held === 0 || want >= Math.ceil(batchSize / 2))) {
         let jobs: PgBoss.JobWithMetadata<WebhookEventJob>[];
         try {
-          jobs = (await boss.fetch<WebhookEventJob>(queue, { batchSize: want, includeMetadata: true })) ?? [];
+          // Each job's lease is taken in the fetch's own transaction (leases.ts).
+          jobs = await leases.fetch<WebhookEventJob>(queue, want);
         } catch (err) {
           logger.warn({ err }, 'fetching webhook jobs failed; will try again');
           queueEmpty = true;
           await sleep();
           continue;
         }
-        await leases
-          .holdAll(jobs.map((j) => ({ id: j.id, queue, startedOn: j.startedOn })))
-          // Unleased, a job still ends: run here, or at pg-boss's expiry if this process dies.
-          .catch((err: Error) => logger.warn({ err: { message: err.message } }, 'could not take job leases'));
         await getEventsByEventIds(
           deps.pool,
           jobs.map((j) => j.data.eventId),

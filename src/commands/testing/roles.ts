@@ -21,6 +21,15 @@ export function ensureBuilt(): void {
 
 export type Env = Record<string, string>;
 
+/** What every role process of a test needs: the database, the sandbox as Pluggy, quiet logs. */
+export const roleEnv = (databaseUrl: string, pluggyUrl: string, extra: Env = {}): Env => ({
+  DATABASE_URL: databaseUrl,
+  PLUGGY_BASE_URL: pluggyUrl,
+  LOG_LEVEL: 'warn',
+  SYNC_CONCURRENCY: '2',
+  ...extra,
+});
+
 export async function startRole(
   role: 'api' | 'worker',
   name: string,
@@ -49,40 +58,19 @@ export async function waitHealthy(p: ServiceProcess & { port: number }, role: st
   expect(p.output()).toContain(`role ${role}`);
 }
 
-/** Our copy of an item in the shape of the sandbox's truth summary (counts and exact sums). */
-async function storedSummary(db: TestDatabase, itemId: string) {
-  const res = await db.pool.query<{
-    id: string;
-    balance: string;
-    transactions: number;
-    posted: number;
-    amountSum: string;
-    postedAmountSum: string;
-  }>(
-    `SELECT a.id, a.balance::numeric(20,2)::text AS balance,
-            count(t.id)::int AS transactions,
-            count(t.id) FILTER (WHERE t.status = 'POSTED')::int AS posted,
-            coalesce(sum(t.amount), 0)::numeric(20,2)::text AS "amountSum",
-            coalesce(sum(t.amount) FILTER (WHERE t.status = 'POSTED'), 0)::numeric(20,2)::text AS "postedAmountSum"
-       FROM accounts a LEFT JOIN transactions t ON t.account_id = a.id
-      WHERE a.item_id = $1 GROUP BY a.id ORDER BY a.id`,
-    [itemId],
-  );
-  return res.rows;
-}
+/** One account's figures, as the sandbox's truth summary gives them and as we compare them. */
+type AccountFigures = {
+  id: string;
+  balance: string;
+  transactions: number;
+  posted: number;
+  amountSum: string;
+  postedAmountSum: string;
+};
 
-function truthOf(sb: Sandbox, itemId: string) {
-  const s = sb.admin.truthSummary(itemId) as unknown as {
-    accounts: Array<{
-      id: string;
-      balance: string;
-      transactions: number;
-      posted: number;
-      amountSum: string;
-      postedAmountSum: string;
-    }>;
-  };
-  return s.accounts
+/** Same figures, same text: money to 2 places (the truth's decimals may carry fewer), by account id. */
+const comparable = (rows: AccountFigures[]) =>
+  rows
     .map((a) => ({
       id: a.id,
       balance: Number(a.balance).toFixed(2),
@@ -92,19 +80,30 @@ function truthOf(sb: Sandbox, itemId: string) {
       postedAmountSum: Number(a.postedAmountSum).toFixed(2),
     }))
     .sort((x, y) => (x.id < y.id ? -1 : 1));
+
+/** Our copy of an item in the shape of the sandbox's truth summary (counts and exact sums). */
+async function storedSummary(db: TestDatabase, itemId: string): Promise<AccountFigures[]> {
+  const res = await db.pool.query<AccountFigures>(
+    `SELECT a.id, a.balance::numeric(20,2)::text AS balance,
+            count(t.id)::int AS transactions,
+            count(t.id) FILTER (WHERE t.status = 'POSTED')::int AS posted,
+            coalesce(sum(t.amount), 0)::numeric(20,2)::text AS "amountSum",
+            coalesce(sum(t.amount) FILTER (WHERE t.status = 'POSTED'), 0)::numeric(20,2)::text AS "postedAmountSum"
+       FROM accounts a LEFT JOIN transactions t ON t.account_id = a.id
+      WHERE a.item_id = $1 GROUP BY a.id`,
+    [itemId],
+  );
+  return res.rows;
 }
 
 /** Items whose stored copy (balances, counts, exact sums) differs from the sandbox's truth. */
 export async function differing(db: TestDatabase, sb: Sandbox, ids: string[]) {
   const out: Array<{ id: string; ours: unknown; truth: unknown }> = [];
   for (const id of ids) {
-    const ours = (await storedSummary(db, id)).map((r) => ({
-      ...r,
-      balance: Number(r.balance).toFixed(2),
-      amountSum: Number(r.amountSum).toFixed(2),
-      postedAmountSum: Number(r.postedAmountSum).toFixed(2),
-    }));
-    const truth = truthOf(sb, id);
+    const ours = comparable(await storedSummary(db, id));
+    const truth = comparable(
+      (sb.admin.truthSummary(id) as unknown as { accounts: AccountFigures[] }).accounts,
+    );
     if (JSON.stringify(ours) !== JSON.stringify(truth)) out.push({ id, ours, truth });
   }
   return out;

@@ -55,11 +55,6 @@ export async function releaseLeases(db: Db, jobIds: readonly string[], owner: st
   await db.query('DELETE FROM job_leases WHERE job_id = ANY ($1::uuid[]) AND owner = $2', [jobIds, owner]);
 }
 
-/** Ends an attempt's lease; a lease another owner took over since is left alone. */
-export async function releaseLease(db: Db, jobId: string, owner: string): Promise<void> {
-  await db.query('DELETE FROM job_leases WHERE job_id = $1 AND owner = $2', [jobId, owner]);
-}
-
 /** One statement per process however many jobs it runs. Returns how many leases it renewed. */
 export async function heartbeatLeases(db: Db, owner: string): Promise<number> {
   const res = await db.query('UPDATE job_leases SET heartbeat_at = now() WHERE owner = $1', [owner]);
