@@ -16,14 +16,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '../src/config.ts';
-import { createPool } from '../src/db/pool.ts';
 import { createTestDatabase } from '../src/db/testing.ts';
-import { apiRoutes } from '../src/http/routes/api.ts';
-import { buildServer } from '../src/http/server.ts';
 import { createLogger } from '../src/log.ts';
 import { createPluggyClient } from '../src/pluggy/index.ts';
 import { startSandbox } from '../src/sandbox/index.ts';
 import { startBoss } from '../src/sync/jobs.ts';
+import { BENCH_API_TOKEN, startApiServer } from './apiServer.ts';
 import { resultsDir } from './resultsDir.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -34,7 +32,7 @@ const { values: args } = parseArgs({
   },
 });
 const requests = Number(args.requests);
-const TOKEN = 'bench-api-token-0123456789abcdef';
+const TOKEN = BENCH_API_TOKEN;
 
 const calls = new Map<string, number>();
 const countingFetch: typeof fetch = (input, init) => {
@@ -58,37 +56,15 @@ try {
   cleanup.unshift(() => boss.stop({ graceful: false, wait: true }));
   /** One api process's worth: its own pool, Pluggy client and in-memory list, on the one database. */
   const apiProcess = async () => {
-    const pool = createPool(db.url, { max: 10 });
     const pluggy = createPluggyClient({
       baseUrl: sandbox.url,
       clientId: SANDBOX_CLIENT_ID,
       clientSecret: SANDBOX_CLIENT_SECRET,
       fetch: countingFetch,
     });
-    const http = await buildServer({
-      logger,
-      pool,
-      plugins: [
-        apiRoutes({
-          pool,
-          pluggy,
-          boss,
-          logger,
-          config: {
-            apiTokens: [TOKEN],
-            linkSigningSecret: 'bench-link-secret-xxxxxxxx',
-            publicBaseUrl: 'http://localhost',
-            mode: 'local',
-          },
-        }),
-      ],
-    });
-    await http.listen({ port: 0, host: '127.0.0.1' });
-    cleanup.unshift(
-      () => http.close(),
-      () => pool.end(),
-    );
-    return `http://127.0.0.1:${(http.server.address() as { port: number }).port}/v1/connectors`;
+    const api = await startApiServer({ databaseUrl: db.url, pluggy, boss, logger, poolSize: 10 });
+    cleanup.unshift(() => api.close());
+    return `${api.base}/v1/connectors`;
   };
   const [url, url2] = [await apiProcess(), await apiProcess()];
   const get = async (u: string) => {

@@ -25,15 +25,13 @@ import Fastify from 'fastify';
 import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '../src/config.ts';
 import { upsertItemFromPluggy } from '../src/db/queries/items.ts';
 import { upsertUserByPhone } from '../src/db/queries/users.ts';
-import { createPool } from '../src/db/pool.ts';
 import { createTestDatabase } from '../src/db/testing.ts';
-import { apiRoutes } from '../src/http/routes/api.ts';
-import { buildServer } from '../src/http/server.ts';
 import { createLogger } from '../src/log.ts';
 import { createPluggyClient, type Transaction } from '../src/pluggy/index.ts';
 import { startSandbox } from '../src/sandbox/index.ts';
 import { startBoss } from '../src/sync/jobs.ts';
 import { syncItem } from '../src/sync/syncItem.ts';
+import { BENCH_API_TOKEN, startApiServer } from './apiServer.ts';
 import { resultsDir } from './resultsDir.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -48,7 +46,7 @@ const { values: args } = parseArgs({
 });
 const perAccount = Number(args['per-account']);
 const accounts = Number(args.accounts);
-const TOKEN = 'bench-api-token-0123456789abcdef';
+const TOKEN = BENCH_API_TOKEN;
 const PHONE = '+5511987654321';
 const FILTER = 'type=DEBIT&minAmount=-500&maxAmount=-10&limit=100';
 
@@ -105,29 +103,9 @@ try {
   cleanup.unshift(() => boss.stop({ graceful: false, wait: true }));
   // The service's own pool size at the default SYNC_CONCURRENCY (db/open.ts: 8 × 2 + 14), not the
   // test database's 5: financial-data runs its seven reads at once.
-  const pool = createPool(db.url, { max: 30 });
-  cleanup.unshift(() => pool.end());
-  const http = await buildServer({
-    logger,
-    pool,
-    plugins: [
-      apiRoutes({
-        pool,
-        pluggy,
-        boss,
-        logger,
-        config: {
-          apiTokens: [TOKEN],
-          linkSigningSecret: 'bench-link-secret-xxxxxxxx',
-          publicBaseUrl: 'http://localhost',
-          mode: 'local',
-        },
-      }),
-    ],
-  });
-  await http.listen({ port: 0, host: '127.0.0.1' });
-  cleanup.unshift(() => http.close());
-  const api = `http://127.0.0.1:${(http.server.address() as { port: number }).port}/v1/users/${encodeURIComponent(PHONE)}`;
+  const server = await startApiServer({ databaseUrl: db.url, pluggy, boss, logger, poolSize: 30 });
+  cleanup.unshift(() => server.close());
+  const api = `${server.base}/v1/users/${encodeURIComponent(PHONE)}`;
 
   // The old design: every answer read live from Pluggy.
   const live = Fastify();
