@@ -4,6 +4,7 @@ import type { SyncDeps } from './deps.ts';
 import { type LockOptions, lockOptionsOf, withItemLock } from './itemLock.ts';
 import type { TransactionIdsJob } from './jobs.ts';
 import { recordRun } from './runRecord.ts';
+import { getItem } from '../db/queries/items.ts';
 
 /**
  * `transactions/deleted` (docs/pluggy.md#transaction-events): Pluggy removed these rows — a card restatement
@@ -20,14 +21,20 @@ export async function deleteTransactions(
 ): Promise<{ runId: string | null; deleted: number }> {
   const ids = [...new Set(job.transactionIds)];
   if (ids.length === 0) return { runId: null, deleted: 0 };
-  return withItemLock(deps.pool, job.itemId, lockOptionsOf(opts), () =>
-    recordRun(deps, { itemId: job.itemId, kind: 'deleted', jobId: opts.jobId ?? null }, async (run) => {
-      const deleted = await withTransaction(deps.pool, async (client) => {
-        const n = await deleteTransactionsByIds(client, ids, { itemId: job.itemId });
-        await run.count(client, { rowsDeleted: n });
-        return n;
-      });
-      return { runId: run.id, deleted };
-    }),
-  );
+  return withItemLock(deps.pool, job.itemId, lockOptionsOf(opts), async () => {
+    // Nothing of the item here (purged, or its person erased): nothing to delete, and no run left.
+    if (!(await getItem(deps.pool, job.itemId))) return { runId: null, deleted: 0 };
+    return recordRun(
+      deps,
+      { itemId: job.itemId, kind: 'deleted', jobId: opts.jobId ?? null },
+      async (run) => {
+        const deleted = await withTransaction(deps.pool, async (client) => {
+          const n = await deleteTransactionsByIds(client, ids, { itemId: job.itemId });
+          await run.count(client, { rowsDeleted: n });
+          return n;
+        });
+        return { runId: run.id, deleted };
+      },
+    );
+  });
 }

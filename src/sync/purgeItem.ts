@@ -1,5 +1,5 @@
 import { withTransaction } from '../db/pool.ts';
-import { countItemRows, purgeItem as deleteItemRows } from '../db/queries/items.ts';
+import { countItemRows, purgeItem as deleteItemRows, getItem } from '../db/queries/items.ts';
 import type { SyncDeps } from './deps.ts';
 import { type LockOptions, lockOptionsOf, withItemLock } from './itemLock.ts';
 import { type RunHandle, recordRun } from './runRecord.ts';
@@ -24,6 +24,11 @@ export async function purgeItem(
 
 /** For callers already holding the item's lock inside a run. */
 export async function purgeItemLocked(deps: SyncDeps, run: RunHandle, itemId: string): Promise<number> {
+  if (!(await getItem(deps.pool, itemId))) {
+    // Nothing of it here: purged already, or its person erased (whose promise is no row left).
+    run.leaveNoTrace();
+    return 0;
+  }
   const rowsDeleted = await withTransaction(deps.pool, async (client) => {
     const n = await countItemRows(client, itemId);
     await deleteItemRows(client, itemId);

@@ -1,6 +1,7 @@
 import {
   abandonItemRuns,
   addRunProgress,
+  deleteRun,
   failRun,
   finishRun,
   type RunCounts,
@@ -22,6 +23,12 @@ export type RunHandle = {
   count(db: Db, counts: Partial<RunCounts>): Promise<void>;
   /** Totals so far in this process (for the result and progress). */
   readonly totals: RunCounts;
+  /**
+   * The run found nothing of ours to work on (an item Pluggy deleted of which we hold no row: a
+   * job queued before its person was erased): its row is removed at the end instead of kept as
+   * history, so an erased person's item ids do not come back into sync_runs.
+   */
+  leaveNoTrace(): void;
 };
 
 export type RunSpec = { itemId: string; kind: SyncRunKind; jobId?: string | null };
@@ -37,9 +44,13 @@ export async function recordRun<T>(
     deps.logger.warn({ itemId: spec.itemId, abandoned }, 'closed sync runs left running by a dead process');
   const row = await startRun(deps.pool, spec);
   const totals: RunCounts = { rowsInserted: 0, rowsUpdated: 0, rowsDeleted: 0, rowsUnchanged: 0, pages: 0 };
+  let traceless = false;
   const handle: RunHandle = {
     id: row.id,
     totals,
+    leaveNoTrace() {
+      traceless = true;
+    },
     async count(db, c) {
       await addRunProgress(db, row.id, c);
       totals.rowsInserted += c.rowsInserted ?? 0;
@@ -52,6 +63,10 @@ export async function recordRun<T>(
   const started = performance.now();
   try {
     const result = await fn(handle);
+    if (traceless) {
+      await deleteRun(deps.pool, row.id);
+      return result;
+    }
     await finishRun(deps.pool, row.id);
     // One line per finished sync, so whoever watches the service's terminal sees the flow. Ids and
     // counts only: nothing here can carry a secret. A failure is logged where it is handled.

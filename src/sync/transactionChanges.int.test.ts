@@ -223,5 +223,12 @@ describe('purge', () => {
     const runs = await listRuns(h.db.pool, { itemId, limit: 100 });
     expect(runs[0]).toMatchObject({ kind: 'purge', status: 'succeeded', rowsDeleted: res.rowsDeleted });
     expect(runs.length).toBeGreaterThan(5);
+
+    // A job queued before the item went (its person erased, say) finds nothing of it: no new run.
+    await h.db.pool.query('DELETE FROM sync_runs WHERE item_id = $1', [itemId]);
+    expect((await purgeItem(h.deps, itemId)).rowsDeleted).toBe(0);
+    await h.deps.pluggy.deleteItem(itemId);
+    expect((await syncItem(h.deps, itemId, { reason: 'webhook' })).outcome).toBe('purged');
+    expect(await listRuns(h.db.pool, { itemId, limit: 100 })).toEqual([]);
   });
 });

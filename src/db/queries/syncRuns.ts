@@ -58,6 +58,11 @@ export async function addRunProgress(db: Db, runId: string, counts: Partial<RunC
   return (res.rowCount ?? 0) > 0;
 }
 
+/** Removes a run that should leave no trace (a job for an item we hold nothing of: see runRecord.ts). */
+export async function deleteRun(db: Db, runId: string): Promise<void> {
+  await db.query('DELETE FROM sync_runs WHERE id = $1', [runId]);
+}
+
 /** running → succeeded. Returns false when the run was not running (already finished or failed). */
 export async function finishRun(db: Db, runId: string, counts?: Partial<RunCounts>): Promise<boolean> {
   const res = await db.query(
