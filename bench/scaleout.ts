@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { createTestDatabase } from '../src/db/testing.ts';
 import { startSandbox } from '../src/sandbox/index.ts';
 import { WEBHOOK_PATH, WEBHOOK_SECRET_HEADER } from '../src/webhooks/endpoint.ts';
+import { freePort } from '../src/commands/testing/serviceProcess.ts';
 import { resultsDir } from './resultsDir.ts';
 
 const HERE = fileURLToPath(import.meta.url);
@@ -85,18 +86,6 @@ if (values.generate) {
 }
 
 type Proc = { child: ReturnType<typeof spawn>; port: number; out: () => string };
-
-async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function startRole(role: 'api' | 'worker', env: Record<string, string>): Promise<Proc> {
   const port = await freePort();

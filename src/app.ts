@@ -25,6 +25,7 @@ import { pluggyClientFromConfig } from './pluggy/fromConfig.ts';
 import { type PluggyClient, PluggyError } from './pluggy/index.ts';
 import { startSandbox, type Sandbox } from './sandbox/index.ts';
 import { type Boss, startBoss } from './sync/jobs.ts';
+import { startLeaseKeeper } from './sync/leases.ts';
 import { startSyncWorkers } from './sync/workers.ts';
 import { WEBHOOK_PATH } from './webhooks/endpoint.ts';
 import { registerWebhook } from './webhooks/register.ts';
@@ -103,7 +104,10 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
 
     let webhookWorker: WebhookWorker | undefined;
     if (runsJobs) {
-      const stopSync = await startSyncWorkers(deps);
+      // One heartbeat and one reclaimer for every job this process holds, syncs and events alike.
+      const leaseKeeper = startLeaseKeeper(deps);
+      stops.push(() => leaseKeeper.stop());
+      const stopSync = await startSyncWorkers(deps, { leaseKeeper });
       let stopWebhooks: (() => Promise<void>) | undefined;
       // Both wait out the same grace period side by side, not one after the other.
       stops.push(() => Promise.all([stopSync(), stopWebhooks?.()]));
@@ -111,6 +115,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
         // Events are a few small writes each (some need one Pluggy call), so their rate is bound by
         // round trips, not CPU: 16 in flight at the default sync concurrency (bench/processing.ts).
         concurrency: 8 * config.sync.concurrency,
+        leaseKeeper,
         shutdownTimeoutMs: config.shutdownTimeoutSeconds * 1000,
       });
       stopWebhooks = webhookWorker;

@@ -1,10 +1,9 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
-import { openDatabase } from '../db/open.ts';
 import { getItem, listItemsStaleSince } from '../db/queries/items.ts';
-import { createLogger } from '../log.ts';
 import { isPluggyId } from '../pluggy/resources/ids.ts';
-import { enqueue, QUEUES, startBoss } from '../sync/jobs.ts';
+import { enqueue, QUEUES } from '../sync/jobs.ts';
+import { commandLogger, withQueue } from './queueSession.ts';
 
 const USAGE = `usage: npm run cli -- items resync <itemId> | --stale
 
@@ -44,40 +43,35 @@ export async function run(argv: string[] = []): Promise<void> {
     return;
   }
   const config = loadConfig();
-  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr);
-  const db = await openDatabase(config, logger);
-  try {
-    const boss = await startBoss(db.url, logger, { schedule: false, max: 2 });
-    try {
-      let ids: string[];
-      if (itemId) {
-        const item = await getItem(db.pool, itemId);
-        if (!item || item.deletedAt) {
-          process.stderr.write(`items resync: item ${itemId} is ${item ? 'deleted' : 'not stored here'}\n`);
-          process.exitCode = 1;
-          return;
-        }
-        ids = [itemId];
-      } else {
-        const cutoff = new Date(Date.now() - config.sync.staleAfterHours * 3_600_000);
-        ids = (await listItemsStaleSince(db.pool, cutoff, { limit: 100_000 })).map((i) => i.id);
+  await withQueue(config, commandLogger(config), async ({ db, boss }) => {
+    let ids: string[];
+    if (itemId) {
+      const item = await getItem(db.pool, itemId);
+      if (!item || item.deletedAt) {
+        process.stderr.write(
+          item
+            ? `items resync: item ${itemId} is deleted; a deleted connection is not synced\n`
+            : `items resync: item ${itemId} is not in this database (is DATABASE_URL the service's?); \`npm run cli -- status\` counts the items it holds\n`,
+        );
+        process.exitCode = 1;
+        return;
       }
-      let queued = 0;
-      for (const id of ids) {
-        if (await enqueue(boss, QUEUES.itemSync, { itemId: id, reason: 'manual' })) queued++;
-      }
-      const coalesced = ids.length - queued;
-      process.stdout.write(
-        ids.length === 0
-          ? `no item stale for more than ${config.sync.staleAfterHours} h\n`
-          : `${queued} sync${queued === 1 ? '' : 's'} queued` +
-              (coalesced ? `, ${coalesced} already queued` : '') +
-              ` (${ids.length} item${ids.length === 1 ? '' : 's'})\n`,
-      );
-    } finally {
-      await boss.stop({ graceful: false, wait: true });
+      ids = [itemId];
+    } else {
+      const cutoff = new Date(Date.now() - config.sync.staleAfterHours * 3_600_000);
+      ids = (await listItemsStaleSince(db.pool, cutoff, { limit: 100_000 })).map((i) => i.id);
     }
-  } finally {
-    await db.close();
-  }
+    let queued = 0;
+    for (const id of ids) {
+      if (await enqueue(boss, QUEUES.itemSync, { itemId: id, reason: 'manual' })) queued++;
+    }
+    const coalesced = ids.length - queued;
+    process.stdout.write(
+      ids.length === 0
+        ? `no item stale for more than ${config.sync.staleAfterHours} h\n`
+        : `${queued} sync${queued === 1 ? '' : 's'} queued` +
+            (coalesced ? `, ${coalesced} already queued` : '') +
+            ` (${ids.length} item${ids.length === 1 ? '' : 's'})\n`,
+    );
+  });
 }

@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { loadConfig } from '../config.ts';
+import { commandLogger } from './queueSession.ts';
 import { openDatabase } from '../db/open.ts';
 import { ASSISTANT_SCOPES, type AssistantScope } from '../domain/assistantToken.ts';
 import { AppError } from '../domain/errors.ts';
 import { maskPhone } from '../domain/phone.ts';
 import { refreshItem } from '../http/routes/itemActions.ts';
-import { createLogger } from '../log.ts';
 import { createMcpServer } from '../mcp/server.ts';
 import { findPerson } from '../reads/people.ts';
 import { pluggyForCommand } from './findPluggy.ts';
@@ -38,7 +38,7 @@ export async function run(argv: string[]): Promise<void> {
     return;
   }
   const config = loadConfig();
-  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr);
+  const logger = commandLogger(config);
   const db = await openDatabase(config, logger);
   const user = await findPerson(db.pool, values.phone);
   const pluggy = scopes.includes('act') ? (await pluggyForCommand(config, logger)).pluggy : undefined;

@@ -1,7 +1,7 @@
 import { loadConfig } from '../config.ts';
+import { commandLogger } from './queueSession.ts';
 import { openDatabase } from '../db/open.ts';
 import { redactUrl } from '../db/pool.ts';
-import { createLogger } from '../log.ts';
 
 /**
  * `npm run cli -- migrate`: opens the configured database (embedded under DATA_DIR when no
@@ -9,7 +9,7 @@ import { createLogger } from '../log.ts';
  */
 export async function run(_argv: string[] = []): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr);
+  const logger = commandLogger(config);
   const db = await openDatabase(config, logger);
   // The embedded server is ours to stop: a Ctrl-C while migrating still shuts it down cleanly.
   const onSignal = (signal: NodeJS.Signals) => {

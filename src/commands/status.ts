@@ -1,9 +1,8 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
-import { openDatabase } from '../db/open.ts';
-import { createLogger } from '../log.ts';
 import { formatStatus, serviceStatus } from '../reads/status.ts';
-import { QUEUES, startBoss } from '../sync/jobs.ts';
+import { QUEUES } from '../sync/jobs.ts';
+import { commandLogger, withQueue } from './queueSession.ts';
 
 const USAGE = `usage: npm run cli -- status [--json]
 
@@ -22,18 +21,8 @@ export async function run(argv: string[] = []): Promise<void> {
     return;
   }
   const config = loadConfig();
-  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr);
-  const db = await openDatabase(config, logger);
-  try {
-    // Read-only: no schedules, no workers; the queues are created if this database has none yet.
-    const boss = await startBoss(db.url, logger, { schedule: false, max: 2 });
-    try {
-      const status = await serviceStatus(db.pool, boss, Object.values(QUEUES));
-      process.stdout.write(values.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
-    } finally {
-      await boss.stop({ graceful: false, wait: true });
-    }
-  } finally {
-    await db.close();
-  }
+  await withQueue(config, commandLogger(config), async ({ db, boss }) => {
+    const status = await serviceStatus(db.pool, boss, Object.values(QUEUES));
+    process.stdout.write(values.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
+  });
 }

@@ -1,8 +1,9 @@
 import type { Config } from '../config.ts';
 import { openDatabase, type OpenDatabase } from '../db/open.ts';
-import { createLogger, type Logger } from '../log.ts';
+import type { Logger } from '../log.ts';
 import type { SyncDeps } from '../sync/deps.ts';
 import { NoPluggyError, pluggyForCommand } from './findPluggy.ts';
+import { commandLogger } from './queueSession.ts';
 
 /**
  * What the `sync` and `backfill` commands share: the configured database and a Pluggy client
@@ -24,7 +25,7 @@ export async function openSyncDeps(
 export async function openForCommand(
   config: Config,
 ): Promise<{ deps: SyncDeps; db: OpenDatabase } | undefined> {
-  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr);
+  const logger = commandLogger(config);
   try {
     return await openSyncDeps(config, logger);
   } catch (err) {

@@ -2,11 +2,10 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
 import { openDatabase } from '../db/open.ts';
 import { listEventsByOutcome } from '../db/queries/webhookEvents.ts';
-import { createLogger } from '../log.ts';
 import { NoPluggyError, pluggyForCommand } from './findPluggy.ts';
+import { commandLogger, withQueue } from './queueSession.ts';
 import { PluggyError } from '../pluggy/index.ts';
 import { isPluggyId } from '../pluggy/resources/ids.ts';
-import { startBoss } from '../sync/jobs.ts';
 import { WEBHOOK_PATH } from '../webhooks/endpoint.ts';
 import { processWebhookEvent } from '../webhooks/process.ts';
 import { registerWebhook, webhookTargetUrl } from '../webhooks/register.ts';
@@ -121,8 +120,7 @@ async function list(argv: string[]): Promise<void> {
 /** Stored events of one outcome: ids, type, item, attempts and the last error; never the payload. */
 async function listStored(outcome: 'failed' | 'pending', limit: number): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr);
-  const db = await openDatabase(config, logger);
+  const db = await openDatabase(config, commandLogger(config));
   try {
     const rows = await listEventsByOutcome(db.pool, outcome, limit);
     if (rows.length === 0) {
@@ -166,23 +164,15 @@ async function replay(argv: string[]): Promise<void> {
     return;
   }
   const config = loadConfig();
-  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr);
+  const logger = commandLogger(config);
   const { pluggy } = await pluggyForCommand(config);
-  const db = await openDatabase(config, logger);
-  try {
-    const boss = await startBoss(db.url, logger, { schedule: false, max: 2 });
-    try {
-      const outcome = await processWebhookEvent({ pool: db.pool, pluggy, boss, logger }, eventId, {
-        replay: true,
-      });
-      process.stdout.write(`event ${eventId}: ${outcome}\n`);
-      if (outcome === 'missing' || outcome === 'failed') process.exitCode = 1;
-    } finally {
-      await boss.stop({ graceful: false, wait: true });
-    }
-  } finally {
-    await db.close();
-  }
+  await withQueue(config, logger, async ({ db, boss }) => {
+    const outcome = await processWebhookEvent({ pool: db.pool, pluggy, boss, logger }, eventId, {
+      replay: true,
+    });
+    process.stdout.write(`event ${eventId}: ${outcome}\n`);
+    if (outcome === 'missing' || outcome === 'failed') process.exitCode = 1;
+  });
 }
 
 /**
@@ -193,42 +183,34 @@ async function replay(argv: string[]): Promise<void> {
  */
 async function replayFailed(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr);
+  const logger = commandLogger(config);
   const { pluggy } = await pluggyForCommand(config);
-  const db = await openDatabase(config, logger);
-  try {
-    const boss = await startBoss(db.url, logger, { schedule: false, max: 2 });
-    try {
-      const counts = new Map<string, number>();
-      const tried = new Set<string>();
-      for (;;) {
-        const batch = (await listEventsByOutcome(db.pool, 'failed', 500)).filter(
-          (r) => !tried.has(r.eventId),
-        );
-        if (batch.length === 0) break;
-        for (const r of batch) {
-          tried.add(r.eventId);
-          let outcome: string;
-          try {
-            outcome = await processWebhookEvent({ pool: db.pool, pluggy, boss, logger }, r.eventId);
-          } catch (err) {
-            outcome = 'failed again';
-            process.stderr.write(`event ${r.eventId}: ${(err as Error).message}\n`);
-          }
-          counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
+  await withQueue(config, logger, async ({ db, boss }) => {
+    const counts = new Map<string, number>();
+    const tried = new Set<string>();
+    for (;;) {
+      const batch = (await listEventsByOutcome(db.pool, 'failed', 500)).filter((r) => !tried.has(r.eventId));
+      if (batch.length === 0) break;
+      for (const r of batch) {
+        tried.add(r.eventId);
+        let outcome: string;
+        try {
+          outcome = await processWebhookEvent({ pool: db.pool, pluggy, boss, logger }, r.eventId);
+        } catch (err) {
+          outcome = 'failed again';
+          process.stderr.write(`event ${r.eventId}: ${(err as Error).message}\n`);
         }
+        counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
+        // Thousands of failed events (after an outage) take minutes: say how far it got.
+        if (tried.size % 100 === 0) process.stderr.write(`… ${tried.size} replayed\n`);
       }
-      if (tried.size === 0) {
-        process.stdout.write('no failed webhook events\n');
-        return;
-      }
-      const summary = [...counts].map(([k, n]) => `${n} ${k}`).join(', ');
-      process.stdout.write(`replayed ${tried.size} failed events: ${summary}\n`);
-      if ((counts.get('failed') ?? 0) + (counts.get('failed again') ?? 0) > 0) process.exitCode = 1;
-    } finally {
-      await boss.stop({ graceful: false, wait: true });
     }
-  } finally {
-    await db.close();
-  }
+    if (tried.size === 0) {
+      process.stdout.write('no failed webhook events\n');
+      return;
+    }
+    const summary = [...counts].map(([k, n]) => `${n} ${k}`).join(', ');
+    process.stdout.write(`replayed ${tried.size} failed events: ${summary}\n`);
+    if ((counts.get('failed') ?? 0) + (counts.get('failed again') ?? 0) > 0) process.exitCode = 1;
+  });
 }

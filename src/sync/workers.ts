@@ -2,7 +2,7 @@ import type PgBoss from 'pg-boss';
 import type { SyncDeps } from './deps.ts';
 import { deleteTransactions } from './deleteTransactions.ts';
 import { ItemBusyError } from './itemLock.ts';
-import { type LeaseOptions, settledWithin, startLeaseKeeper } from './leases.ts';
+import { type LeaseKeeper, type LeaseOptions, settledWithin, startLeaseKeeper } from './leases.ts';
 import {
   type Boss,
   enqueue,
@@ -49,6 +49,11 @@ export type SyncWorkerOptions = {
   shutdownTimeoutMs?: number;
   /** Heartbeat and reclaim timings of the job leases (leases.ts defaults). */
   leases?: LeaseOptions;
+  /**
+   * The process's lease keeper, shared with its webhook worker (one heartbeat and one reclaimer per
+   * process); its owner stops it. Without one, these workers keep their own.
+   */
+  leaseKeeper?: LeaseKeeper;
 };
 
 type Handler<Q extends QueueName> = (
@@ -79,7 +84,7 @@ export async function startSyncWorkers(
   const pollMs = Math.max(100, (opts.pollingIntervalSeconds ?? 2) * 1000);
   const shutdownTimeoutMs = opts.shutdownTimeoutMs ?? (deps.config?.shutdownTimeoutSeconds ?? 25) * 1000;
   const running = new Set<Promise<void>>();
-  const leases = startLeaseKeeper(deps, opts.leases);
+  const leases = opts.leaseKeeper ?? startLeaseKeeper(deps, opts.leases);
   let stopping = false;
   const sleepers = new Set<() => void>();
   const idle = () =>
@@ -212,6 +217,6 @@ export async function startSyncWorkers(
         { jobs: running.size, waitedMs: shutdownTimeoutMs },
         'sync jobs still running at shutdown; left to recovery (their leases go stale, the jobs are retried and resume from their last batch)',
       );
-    await leases.stop();
+    if (!opts.leaseKeeper) await leases.stop();
   };
 }

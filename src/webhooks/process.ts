@@ -12,7 +12,7 @@ import {
 import { enqueue, QUEUES, rateLimitDelaySeconds, type WebhookEventJob } from '../sync/jobs.ts';
 import { withTransaction } from '../db/pool.ts';
 import { describeError } from '../domain/describeError.ts';
-import { type LeaseOptions, settledWithin, startLeaseKeeper } from '../sync/leases.ts';
+import { type LeaseKeeper, type LeaseOptions, settledWithin, startLeaseKeeper } from '../sync/leases.ts';
 import { isHandledEvent } from './events.ts';
 import { HANDLERS } from './handlers/index.ts';
 import { redriveWebhookEvents } from './redrive.ts';
@@ -161,6 +161,8 @@ export type WebhookWorkerOptions = {
   redriveCron?: string | false;
   /** Heartbeat and reclaim timings of the job leases (src/sync/leases.ts defaults). */
   leases?: LeaseOptions;
+  /** The process's lease keeper, shared with its sync workers; its owner stops it. */
+  leaseKeeper?: LeaseKeeper;
 };
 
 const WAKE_COALESCE_MS = 10;
@@ -193,7 +195,7 @@ export async function startWebhookWorker(
   // A worker that dies holds its fetched jobs 'active' until pg-boss's expiry (minutes, then a
   // maintenance pass): leases let a live process take them back within seconds, as for syncs.
   // Taken with the fetch, released with a burst of completions: never a statement per event.
-  const leases = startLeaseKeeper(deps, opts.leases);
+  const leases = opts.leaseKeeper ?? startLeaseKeeper(deps, opts.leases);
   const release = (jobIds: string[]) =>
     leases
       .releaseAll(jobIds)
@@ -372,7 +374,7 @@ export async function startWebhookWorker(
         await handBack(jobIds, 'service stopped before the event finished');
       }
       await flushCompletions();
-      await leases.stop();
+      if (!opts.leaseKeeper) await leases.stop();
     })();
     return stopped;
   };
